@@ -1,0 +1,40 @@
+import express, { type Express } from 'express';
+import type { Connection } from '@temporalio/client';
+import type { Logger } from '../logger.js';
+import { versions } from '../shared/versions.js';
+
+export interface GatewayDeps {
+  connection: Connection;
+  log: Logger;
+  /** How long /readyz waits for Temporal before saying "not ready". */
+  readinessTimeoutMs?: number;
+}
+
+/**
+ * The gateway's HTTP surface. Routers for webhooks and admin join here as flows arrive; the app
+ * is built from its dependencies so tests run it in-process against the real dev server.
+ */
+export function createGatewayApp(deps: GatewayDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  const v = versions();
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', versions: v });
+  });
+
+  app.get('/readyz', async (_req, res) => {
+    const timeout = deps.readinessTimeoutMs ?? 2_000;
+    try {
+      const info = await deps.connection.withDeadline(Date.now() + timeout, () =>
+        deps.connection.workflowService.getSystemInfo({}),
+      );
+      res.json({ status: 'ready', temporal: { serverVersion: info.serverVersion } });
+    } catch (err) {
+      deps.log.warn({ err }, 'readiness check: Temporal unreachable');
+      res.status(503).json({ status: 'not ready', reason: 'Temporal is unreachable' });
+    }
+  });
+
+  return app;
+}

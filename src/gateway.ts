@@ -1,0 +1,42 @@
+import type { Server } from 'node:http';
+import { getConfig, type Config } from './config.js';
+import { createGatewayApp } from './api/app.js';
+import { createLogger, type Logger } from './logger.js';
+import { isMain, onShutdownSignal } from './shared/process.js';
+import { lazyConnection, temporalAddress } from './temporal/connection.js';
+
+export interface RunningGateway {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startGateway(config: Config, log: Logger): Promise<RunningGateway> {
+  const connection = lazyConnection(config);
+  const app = createGatewayApp({ connection, log });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.gateway.port, config.gateway.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  const host = config.gateway.host === '0.0.0.0' ? 'localhost' : config.gateway.host;
+  const url = `http://${host}:${config.gateway.port}`;
+  log.info({ url, temporal: temporalAddress(config) }, 'gateway listening');
+  return {
+    url,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await connection.close();
+    },
+  };
+}
+
+if (isMain(import.meta.url)) {
+  const config = getConfig();
+  const log = createLogger(config.logLevel);
+  startGateway(config, log)
+    .then((gateway) => onShutdownSignal(() => void gateway.close()))
+    .catch((err: unknown) => {
+      log.fatal({ err }, 'gateway failed to start');
+      process.exit(1);
+    });
+}

@@ -1,0 +1,34 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/**
+ * Custom search attributes set by every sync workflow, so the Web UI and `temporal workflow list
+ * --query` can filter syncs by connection, object and flow. They must be registered on the server
+ * (the dev server gets them as `--search-attribute` flags, production via `temporal operator`).
+ */
+export const SA = {
+  connectionId: defineSearchAttributeKey('TzsConnectionId', SearchAttributeType.KEYWORD),
+  flow: defineSearchAttributeKey('TzsFlow', SearchAttributeType.KEYWORD),
+  zuoraAccountId: defineSearchAttributeKey('TzsZuoraAccountId', SearchAttributeType.KEYWORD),
+  togaiAccountId: defineSearchAttributeKey('TzsTogaiAccountId', SearchAttributeType.KEYWORD),
+  togaiInvoiceId: defineSearchAttributeKey('TzsTogaiInvoiceId', SearchAttributeType.KEYWORD),
+  skippedUsageLines: defineSearchAttributeKey('TzsSkippedUsageLines', SearchAttributeType.INT),
+} as const;
+
+export const ALL_SEARCH_ATTRIBUTES = Object.values(SA);
+
+/** `Name=Type` as the CLI's `--search-attribute` and `temporal operator search-attribute create` take it. */
+export function searchAttributeCliArgs(): string[] {
+  const cliType: Record<string, string> = {
+    KEYWORD: 'Keyword',
+    INT: 'Int',
+    TEXT: 'Text',
+    BOOL: 'Bool',
+    DOUBLE: 'Double',
+    DATETIME: 'Datetime',
+    KEYWORD_LIST: 'KeywordList',
+  };
+  return ALL_SEARCH_ATTRIBUTES.flatMap((k) => [
+    '--search-attribute',
+    `${k.name}=${cliType[k.type] ?? 'Keyword'}`,
+  ]);
+}

@@ -1,0 +1,81 @@
+/**
+ * `npm start`: the all-in-one mode. Without TEMPORAL_ADDRESS it runs the Temporal dev server
+ * (SQLite under DATA_DIR, Web UI) as a child process, then the worker and the gateway in this
+ * process. Ctrl-C drains the worker, closes the gateway and stops the dev server.
+ */
+import { getConfig } from './config.js';
+import { startGateway, type RunningGateway } from './gateway.js';
+import { createLogger } from './logger.js';
+import { onShutdownSignal } from './shared/process.js';
+import { versions } from './shared/versions.js';
+import { ensureTemporalCli } from './temporal/cli.js';
+import { startDevServer, type DevServer } from './temporal/dev-server.js';
+import { runWorker } from './worker.js';
+
+const config = getConfig();
+const log = createLogger(config.logLevel);
+const controller = new AbortController();
+let devServer: DevServer | undefined;
+let gateway: RunningGateway | undefined;
+let stopping = false;
+
+async function shutdown(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    controller.abort();
+    await gateway?.close().catch((err: unknown) => log.warn({ err }, 'gateway close failed'));
+    await workerDone?.catch(() => undefined);
+    await devServer?.stop().catch((err: unknown) => log.warn({ err }, 'dev server stop failed'));
+  }
+  process.exit(code);
+}
+
+let workerDone: Promise<void> | undefined;
+onShutdownSignal((signal) => {
+  log.info({ signal }, 'stopping');
+  void shutdown(0);
+});
+
+try {
+  let uiUrl: string | undefined;
+  if (!config.temporal.address) {
+    const cli = await ensureTemporalCli({ cliPath: config.temporal.cliPath, log: (l) => log.info(l) });
+    log.info({ cli: cli.path, source: cli.source }, cli.versionLine);
+    devServer = await startDevServer({
+      cliPath: cli.path,
+      dataDir: config.dataDir,
+      namespace: config.temporal.namespace,
+      port: config.temporal.devPort,
+      uiPort: config.temporal.uiPort,
+      log,
+    });
+    uiUrl = devServer.uiUrl;
+    // The dev server dying under us is fatal for the all-in-one mode: say so and stop the rest.
+    devServer.process.once('exit', (code) => {
+      if (!stopping) {
+        log.error({ code }, 'Temporal dev server exited unexpectedly');
+        void shutdown(1);
+      }
+    });
+  }
+
+  workerDone = runWorker(config, log, controller.signal).catch((err: unknown) => {
+    log.fatal({ err }, 'worker failed');
+    void shutdown(1);
+  });
+  gateway = await startGateway(config, log);
+
+  const lines = [
+    '',
+    `togai-zuora-sync ${versions().service} is running`,
+    `  Temporal:    ${config.temporal.address ?? devServer?.address} (namespace ${config.temporal.namespace})`,
+    uiUrl ? `  Web UI:      ${uiUrl}` : '  Web UI:      served by your Temporal deployment',
+    `  Gateway:     ${gateway.url}  (GET /healthz, GET /readyz)`,
+    '  Press Ctrl-C to stop.',
+    '',
+  ];
+  console.log(lines.join('\n'));
+} catch (err) {
+  log.fatal({ err }, err instanceof Error ? err.message : 'start failed');
+  await shutdown(1);
+}

@@ -1,0 +1,62 @@
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { getConfig, type Config } from './config.js';
+import { createActivities } from './activities/index.js';
+import { createLogger, type Logger } from './logger.js';
+import { isMain, onShutdownSignal } from './shared/process.js';
+import { temporalAddress } from './temporal/connection.js';
+import { installRuntime } from './temporal/runtime.js';
+
+export const PRODUCTION_WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.js', import.meta.url));
+
+export interface CreateWorkerOptions {
+  config: Config;
+  connection: NativeConnection;
+  activities?: object;
+  /** Tests point this at fixture workflows; production uses the flows in src/workflows. */
+  workflowsPath?: string;
+  /** A prebuilt bundle (tests share one across workers); wins over workflowsPath. */
+  workflowBundle?: WorkflowBundleWithSourceMap;
+  taskQueue?: string;
+}
+
+export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
+  const { config } = options;
+  return Worker.create({
+    connection: options.connection,
+    namespace: config.temporal.namespace,
+    taskQueue: options.taskQueue ?? config.temporal.taskQueue,
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: options.workflowsPath ?? PRODUCTION_WORKFLOWS_PATH }),
+    activities: options.activities ?? createActivities({}),
+    maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
+    maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
+  });
+}
+
+/** Runs a worker until `signal` aborts; resolves once its in-flight tasks are drained. */
+export async function runWorker(config: Config, log: Logger, signal: AbortSignal): Promise<void> {
+  installRuntime(log);
+  const connection = await NativeConnection.connect({ address: temporalAddress(config) });
+  try {
+    const worker = await createWorker({ config, connection });
+    log.info({ taskQueue: config.temporal.taskQueue, address: temporalAddress(config) }, 'worker started');
+    signal.addEventListener('abort', () => worker.shutdown(), { once: true });
+    await worker.run();
+    log.info('worker stopped');
+  } finally {
+    await connection.close();
+  }
+}
+
+if (isMain(import.meta.url)) {
+  const config = getConfig();
+  const log = createLogger(config.logLevel);
+  const controller = new AbortController();
+  onShutdownSignal(() => controller.abort());
+  runWorker(config, log, controller.signal).catch((err: unknown) => {
+    log.fatal({ err }, 'worker failed');
+    process.exit(1);
+  });
+}

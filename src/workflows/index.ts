@@ -1,0 +1,3 @@
+// The worker's workflow bundle entry: every flow is exported from here, one file per flow.
+// Only deterministic code may be imported below this point (see docs/architecture.md).
+export {};

@@ -1,0 +1,54 @@
+/**
+ * Mocha root hooks: one real Temporal dev server (the `temporal` CLI, in memory) for the whole
+ * run, with the project's search attributes registered. Integration tests never fake Temporal.
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { loadConfig } from '../src/config.js';
+import { ensureTemporalCli, TemporalCliUnavailableError } from '../src/temporal/cli.js';
+import { ALL_SEARCH_ATTRIBUTES } from '../src/shared/search-attributes.js';
+
+let env: TestWorkflowEnvironment | undefined;
+
+export function testEnv(): TestWorkflowEnvironment {
+  if (!env) throw new Error('The Temporal test environment is not started (mocha root hook missing?)');
+  return env;
+}
+
+async function executable(): Promise<{ type: 'existing-path'; path: string } | { type: 'cached-download' }> {
+  const config = loadConfig(process.env);
+  try {
+    const cli = await ensureTemporalCli({ cliPath: config.temporal.cliPath });
+    console.log(`Temporal dev server: ${cli.versionLine} [${cli.source}: ${cli.path}]`);
+    return { type: 'existing-path', path: cli.path };
+  } catch (err) {
+    if (err instanceof TemporalCliUnavailableError && config.temporal.allowSdkDownload) {
+      console.log('Temporal dev server: downloaded by the SDK (TEMPORAL_CLI_DOWNLOAD=1)');
+      return { type: 'cached-download' };
+    }
+    throw err;
+  }
+}
+
+export const mochaHooks = {
+  async beforeAll(this: Mocha.Context): Promise<void> {
+    // A cold `go install` is done by `npm test` before mocha; this allows for a direct mocha run.
+    this.timeout(30 * 60_000);
+    // Worker lifecycle chatter at INFO drowns the test report; warnings and errors still show.
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: await executable(),
+        searchAttributes: ALL_SEARCH_ATTRIBUTES,
+        log: { format: 'pretty', level: 'warn' },
+      },
+    });
+    const info = await env.connection.workflowService.getSystemInfo({});
+    console.log(`Temporal server ${info.serverVersion} ready at ${env.connection.options.address}`);
+  },
+  async afterAll(this: Mocha.Context): Promise<void> {
+    this.timeout(60_000);
+    await env?.teardown();
+    env = undefined;
+  },
+};
