@@ -10,6 +10,34 @@ const hostPort = z
   .string()
   .regex(/^[^\s:/]+:\d{1,5}$/, 'expected host:port, e.g. temporal.internal:7233 (no scheme)');
 
+/** AES-256 needs exactly 32 bytes; base64 keeps the key printable (`openssl rand -base64 32`). */
+const encryptionKey = z
+  .string()
+  .refine((s) => /^[A-Za-z0-9+/]+={0,2}$/.test(s) && Buffer.from(s, 'base64').length === 32, {
+    message: 'expected 32 random bytes in base64, e.g. from `openssl rand -base64 32`',
+  });
+const keyId = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'expected 1-32 letters, digits, _ or -');
+
+/** `id:base64key,id:base64key`: retired keys still needed to read rows written before a rotation. */
+function parseOldKeys(raw: string, ctx: z.RefinementCtx): { id: string; key: string }[] {
+  const keys: { id: string; key: string }[] = [];
+  for (const entry of raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    const sep = entry.indexOf(':');
+    const id = entry.slice(0, sep);
+    const key = entry.slice(sep + 1);
+    if (sep < 1 || !keyId.safeParse(id).success || !encryptionKey.safeParse(key).success) {
+      // Never echo the entry: it holds key material.
+      ctx.addIssue({ code: 'custom', message: `entry ${keys.length + 1} is not id:<32 bytes base64>` });
+      continue;
+    }
+    keys.push({ id, key });
+  }
+  return keys;
+}
+
 const envSchema = z.object({
   TZS_MODE: z.enum(['dev', 'production']).default('dev'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -28,6 +56,24 @@ const envSchema = z.object({
 
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).default(200),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(1).max(10_000).default(100),
+
+  PUBLIC_BASE_URL: z
+    .url({ protocol: /^https?$/, error: 'expected an http(s) URL, e.g. https://sync.example.com' })
+    .optional(),
+  ADMIN_TOKEN: z.string().min(24, 'ADMIN_TOKEN must be at least 24 characters').optional(),
+  TZS_ENCRYPTION_KEY: encryptionKey.optional(),
+  TZS_ENCRYPTION_KEY_ID: keyId.default('k1'),
+  TZS_ENCRYPTION_OLD_KEYS: z
+    .string()
+    .transform((s, ctx) => parseOldKeys(s, ctx))
+    .optional(),
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: 'expected postgres://user:password@host:port/database' })
+    .optional(),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a lower-case SQL identifier')
+    .default('public'),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -49,6 +95,22 @@ export interface Config {
   };
   gateway: { host: string; port: number };
   worker: { maxConcurrentActivities: number; maxConcurrentWorkflowTasks: number };
+  /** What operators paste into Zuora and Togai: webhook URLs are built on it. */
+  publicBaseUrl: string;
+  /** Unset in dev mode: the gateway generates one under DATA_DIR (src/api/admin.ts). */
+  adminToken: string | undefined;
+  encryption: {
+    /** Base64 of 32 bytes. Unset is only allowed in dev mode (a local key file is created). */
+    key: string | undefined;
+    keyId: string;
+    /** Retired keys, for decrypting rows not yet re-encrypted. */
+    oldKeys: { id: string; key: string }[];
+  };
+  database: {
+    /** Unset: SQLite under DATA_DIR. Set: PostgreSQL, shared by replicas. */
+    url: string | undefined;
+    schema: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -69,6 +131,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const e = parsed.data;
+  if (e.TZS_MODE === 'production' && !e.TZS_ENCRYPTION_KEY) {
+    throw new ConfigError([
+      'TZS_ENCRYPTION_KEY: required when TZS_MODE=production (connection secrets are encrypted with it); ' +
+        'generate one with `openssl rand -base64 32`',
+    ]);
+  }
+  if (e.TZS_ENCRYPTION_OLD_KEYS?.some((k) => k.id === e.TZS_ENCRYPTION_KEY_ID)) {
+    throw new ConfigError(['TZS_ENCRYPTION_OLD_KEYS: must not contain the current TZS_ENCRYPTION_KEY_ID']);
+  }
   return {
     mode: e.TZS_MODE,
     logLevel: e.LOG_LEVEL,
@@ -87,6 +158,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTasks: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     },
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.GATEWAY_PORT}`).replace(/\/+$/, ''),
+    adminToken: e.ADMIN_TOKEN,
+    encryption: {
+      key: e.TZS_ENCRYPTION_KEY,
+      keyId: e.TZS_ENCRYPTION_KEY_ID,
+      oldKeys: e.TZS_ENCRYPTION_OLD_KEYS ?? [],
+    },
+    database: { url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA },
   };
 }
 

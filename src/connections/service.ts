@@ -1,0 +1,567 @@
+import { z } from 'zod';
+import type { Logger } from '../logger.js';
+import { checkTogaiBaseUrl, checkZuoraEndpoint } from './endpoints.js';
+import {
+  ConnectionNotFoundError,
+  ConnectionValidationError,
+  CredentialVerificationError,
+  type CredentialFailure,
+  type CredentialSide,
+} from './errors.js';
+import {
+  CONNECTION_ID_PATTERN,
+  createConnectionInputSchema,
+  rotateInputSchema,
+  updateConnectionInputSchema,
+  type ConnectionRecord,
+  type ConnectionSecrets,
+  type ConnectionSettings,
+  type UsageSyncMode,
+  type ZuoraCustomFields,
+  type ZuoraWebhookAuth,
+} from './model.js';
+import { generateConnectionId, generateSecret, maskSecret, scrubSecrets } from './secrets.js';
+import type { ConnectionStore } from './store.js';
+import type { CredentialVerifier, TogaiCredentials, ZuoraCredentials } from './verifier.js';
+
+/**
+ * The one implementation of connection management, used by the admin API and the CLI alike.
+ * Everything it returns to a caller is masked, except the webhook credentials in the result of
+ * `create` and `rotate`: the operator must paste them into Zuora and Togai, and they are shown
+ * that once only.
+ */
+
+export interface ConnectionServiceDeps {
+  store: ConnectionStore;
+  verifier: CredentialVerifier;
+  log: Logger;
+  /** Webhook URLs are `${publicBaseUrl}/webhooks/{zuora|togai}/{id}`. */
+  publicBaseUrl: string;
+  /** How long one side's credential check may take. */
+  verifyTimeoutMs?: number;
+  now?: () => Date;
+}
+
+/** A connection as the API and CLI show it: secrets masked. */
+export interface ConnectionView {
+  id: string;
+  name: string;
+  zuora: {
+    endpoint: string;
+    customEndpoint: boolean;
+    /** Present only for custom endpoints, so nobody mistakes a simulator for production. */
+    endpointWarning?: string;
+    clientId: string;
+    clientSecret: string;
+    concurrency: number;
+    invoiceStatus: 'Draft' | 'Posted';
+    defaultBillCycleDay: number;
+    defaultPaymentTerm: string;
+    customFields: ZuoraCustomFields;
+  };
+  togai: { baseUrl: string; apiToken: string; requestsPerSecond: number; settingsNamespace: string };
+  usageSyncMode: UsageSyncMode;
+  webhooks: {
+    zuora: {
+      url: string;
+      auth: ZuoraWebhookAuth;
+      basicUsername?: string;
+      basicPassword?: string;
+      hmacSecret?: string;
+    };
+    togai: { url: string; hmacSecret: string };
+    /** Set while the credentials before the last rotation are still accepted. */
+    previousCredentialsValidUntil?: string;
+  };
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+/** What to paste into Zuora's callout template and Togai's flow. Clear text, shown once. */
+export interface WebhookSetup {
+  zuora: {
+    url: string;
+    method: 'POST';
+    auth: ZuoraWebhookAuth;
+    basic?: { username: string; password: string };
+    hmac?: { secret: string };
+  };
+  togai: { url: string; hmac: { secret: string } };
+  notice: string;
+}
+
+export interface ConnectionWithSetup {
+  connection: ConnectionView;
+  /** Absent when a rotation kept the webhook credentials (only API credentials changed). */
+  setup?: WebhookSetup;
+}
+
+export interface SideResult {
+  ok: boolean;
+  /** Why it failed; absent when ok. */
+  reason?: string;
+}
+export interface TestResult {
+  id: string;
+  ok: boolean;
+  zuora: SideResult;
+  togai: SideResult;
+}
+
+/** For webhook routes: every credential currently accepted, the current ones first. */
+export interface WebhookCredentials {
+  connectionId: string;
+  zuora: { auth: ZuoraWebhookAuth; basicUsername?: string; basicPasswords: string[]; hmacSecrets: string[] };
+  togai: { hmacSecrets: string[] };
+}
+
+const SETUP_NOTICE =
+  'These webhook credentials are shown only now. Paste them into Zuora (callout template) and Togai (flow webhook); ' +
+  'if lost, run rotate to get new ones.';
+
+export class ConnectionService {
+  private readonly log: Logger;
+  private readonly now: () => Date;
+  private readonly verifyTimeoutMs: number;
+
+  constructor(private readonly deps: ConnectionServiceDeps) {
+    this.log = deps.log.child({ component: 'connections' });
+    this.now = deps.now ?? (() => new Date());
+    this.verifyTimeoutMs = deps.verifyTimeoutMs ?? 20_000;
+  }
+
+  async create(input: unknown): Promise<Required<ConnectionWithSetup>> {
+    const parsed = parseOrThrow(createConnectionInputSchema, input);
+    const zuora = checkZuoraEndpoint(parsed.zuora.endpoint, parsed.zuora.customEndpoint);
+    const togai = checkTogaiBaseUrl(parsed.togai.baseUrl);
+    const problems = [zuora, togai].flatMap((c) => (c.ok ? [] : [c.problem]));
+    if (!zuora.ok || !togai.ok) throw new ConnectionValidationError(problems);
+
+    const id = generateConnectionId();
+    const settings: ConnectionSettings = {
+      zuora: {
+        endpoint: zuora.url,
+        customEndpoint: zuora.customEndpoint,
+        clientId: parsed.zuora.clientId,
+        concurrency: parsed.zuora.concurrency,
+        invoiceStatus: parsed.zuora.invoiceStatus,
+        defaultBillCycleDay: parsed.zuora.defaultBillCycleDay,
+        defaultPaymentTerm: parsed.zuora.defaultPaymentTerm,
+        customFields: parsed.zuora.customFields,
+      },
+      togai: {
+        baseUrl: togai.url,
+        requestsPerSecond: parsed.togai.requestsPerSecond,
+        settingsNamespace: parsed.togai.settingsNamespace,
+      },
+      usageSyncMode: parsed.usageSyncMode,
+      webhooks: { zuoraAuth: parsed.webhooks.zuoraAuth },
+    };
+    const webhookSecrets = newWebhookSecrets(id, parsed.webhooks.zuoraAuth);
+    settings.webhooks.zuoraBasicUsername = webhookSecrets.basicUsername;
+    const secrets: ConnectionSecrets = {
+      zuoraClientSecret: parsed.zuora.clientSecret,
+      togaiApiToken: parsed.togai.apiToken,
+      ...webhookSecrets.secrets,
+    };
+
+    if (await this.deps.store.getByName(parsed.name)) {
+      throw new ConnectionValidationError([
+        `name: a connection named ${JSON.stringify(parsed.name)} already exists`,
+      ]);
+    }
+    await this.verifyOrThrow({ settings, secrets }, ['zuora', 'togai'], undefined);
+
+    const at = this.now().toISOString();
+    const record: ConnectionRecord = {
+      id,
+      name: parsed.name,
+      settings,
+      secrets,
+      createdAt: at,
+      updatedAt: at,
+      version: 1,
+    };
+    await this.deps.store.insert(record);
+    this.log.info(
+      {
+        connectionId: id,
+        name: record.name,
+        zuoraEndpoint: settings.zuora.endpoint,
+        custom: zuora.customEndpoint,
+      },
+      'connection created',
+    );
+    return { connection: this.view(record), setup: this.setup(record) };
+  }
+
+  async list(): Promise<ConnectionView[]> {
+    const rows = await this.deps.store.list();
+    // Listing shows settings only; secrets stay encrypted (and a row on a missing key still lists).
+    return rows.map((r) => this.view({ ...r, secrets: undefined }));
+  }
+
+  async get(idOrName: string): Promise<ConnectionView> {
+    return this.view(await this.load(idOrName));
+  }
+
+  async update(idOrName: string, input: unknown): Promise<ConnectionView> {
+    const patch = parseOrThrow(updateConnectionInputSchema, input);
+    const current = await this.load(idOrName);
+    const s = current.settings;
+    const z0 = patch.zuora ?? {};
+    const t0 = patch.togai ?? {};
+
+    const zuora = checkZuoraEndpoint(
+      z0.endpoint ?? s.zuora.endpoint,
+      z0.customEndpoint ?? s.zuora.customEndpoint,
+    );
+    const togai = checkTogaiBaseUrl(t0.baseUrl ?? s.togai.baseUrl);
+    if (!zuora.ok || !togai.ok) {
+      throw new ConnectionValidationError([zuora, togai].flatMap((c) => (c.ok ? [] : [c.problem])));
+    }
+    const settings: ConnectionSettings = {
+      ...s,
+      zuora: {
+        ...s.zuora,
+        ...definedOnly({ ...z0, customFields: undefined }),
+        endpoint: zuora.url,
+        customEndpoint: zuora.customEndpoint,
+        customFields: { ...s.zuora.customFields, ...definedOnly(z0.customFields ?? {}) },
+      },
+      togai: { ...s.togai, ...definedOnly(t0), baseUrl: togai.url },
+      usageSyncMode: patch.usageSyncMode ?? s.usageSyncMode,
+    };
+    const sides: CredentialSide[] = [];
+    if (settings.zuora.endpoint !== s.zuora.endpoint || settings.zuora.clientId !== s.zuora.clientId) {
+      sides.push('zuora');
+    }
+    if (settings.togai.baseUrl !== s.togai.baseUrl) sides.push('togai');
+    if (patch.name && patch.name.toLowerCase() !== current.name.toLowerCase()) {
+      if (await this.deps.store.getByName(patch.name)) {
+        throw new ConnectionValidationError([
+          `name: a connection named ${JSON.stringify(patch.name)} already exists`,
+        ]);
+      }
+    }
+    await this.verifyOrThrow({ settings, secrets: current.secrets }, sides, current.id);
+
+    const next = this.bump(current, { name: patch.name ?? current.name, settings });
+    await this.save(next, current.version);
+    this.log.info({ connectionId: current.id, reverified: sides }, 'connection updated');
+    return this.view(next);
+  }
+
+  /** Re-checks both sides' credentials; never throws for a refusal, it reports it. */
+  async test(idOrName: string): Promise<TestResult> {
+    const record = await this.load(idOrName);
+    const failures = await this.verify(record, ['zuora', 'togai']);
+    const side = (s: CredentialSide): SideResult => {
+      const f = failures.find((x) => x.side === s);
+      return f ? { ok: false, reason: f.reason } : { ok: true };
+    };
+    const result = { id: record.id, ok: failures.length === 0, zuora: side('zuora'), togai: side('togai') };
+    if (result.ok) this.log.info({ connectionId: record.id }, 'connection test passed');
+    else this.log.warn({ connectionId: record.id, failures }, 'connection test failed');
+    return result;
+  }
+
+  /**
+   * Regenerates the webhook credentials (unless `webhooks: false`) and/or replaces the API
+   * credentials, which are verified first. Old webhook credentials stay valid for `graceMinutes`.
+   */
+  async rotate(idOrName: string, input: unknown = {}): Promise<ConnectionWithSetup> {
+    const opts = parseOrThrow(rotateInputSchema, input);
+    const current = await this.load(idOrName);
+    const settings: ConnectionSettings = structuredClone(current.settings);
+    let secrets: ConnectionSecrets = { ...current.secrets };
+    const sides: CredentialSide[] = [];
+    if (opts.zuora) {
+      settings.zuora.clientId = opts.zuora.clientId ?? settings.zuora.clientId;
+      secrets.zuoraClientSecret = opts.zuora.clientSecret;
+      sides.push('zuora');
+    }
+    if (opts.togai) {
+      secrets.togaiApiToken = opts.togai.apiToken;
+      sides.push('togai');
+    }
+    await this.verifyOrThrow({ settings, secrets }, sides, current.id);
+
+    const rotateWebhooks = opts.webhooks || opts.zuoraAuth !== undefined;
+    if (rotateWebhooks) {
+      const auth = opts.zuoraAuth ?? settings.webhooks.zuoraAuth;
+      const fresh = newWebhookSecrets(current.id, auth);
+      const previous =
+        opts.graceMinutes > 0
+          ? {
+              validUntil: new Date(this.now().getTime() + opts.graceMinutes * 60_000).toISOString(),
+              zuoraBasicPassword: current.secrets.zuoraBasicPassword,
+              zuoraHmacSecret: current.secrets.zuoraHmacSecret,
+              togaiHmacSecret: current.secrets.togaiHmacSecret,
+            }
+          : undefined;
+      settings.webhooks = { zuoraAuth: auth, zuoraBasicUsername: fresh.basicUsername };
+      secrets = {
+        zuoraClientSecret: secrets.zuoraClientSecret,
+        togaiApiToken: secrets.togaiApiToken,
+        ...fresh.secrets,
+        ...(previous ? { previous } : {}),
+      };
+    }
+    const next = this.bump(current, { settings, secrets });
+    await this.save(next, current.version);
+    this.log.info(
+      {
+        connectionId: current.id,
+        webhooks: rotateWebhooks,
+        apiCredentials: sides,
+        graceMinutes: opts.graceMinutes,
+      },
+      'connection credentials rotated',
+    );
+    return { connection: this.view(next), ...(rotateWebhooks ? { setup: this.setup(next) } : {}) };
+  }
+
+  async remove(idOrName: string): Promise<{ id: string; name: string }> {
+    const record = await this.load(idOrName);
+    if (!(await this.deps.store.delete(record.id))) throw new ConnectionNotFoundError(idOrName);
+    this.log.info({ connectionId: record.id, name: record.name }, 'connection removed');
+    return { id: record.id, name: record.name };
+  }
+
+  /**
+   * The full connection, secrets in clear. For activities only (workflows carry the id, never
+   * secrets): never return it over HTTP or log it.
+   */
+  async resolve(id: string): Promise<ConnectionRecord> {
+    const record = await this.deps.store.get(id);
+    if (!record) throw new ConnectionNotFoundError(id);
+    return record;
+  }
+
+  /** For webhook routes: the credentials a callout may present right now. Undefined: no such connection. */
+  async webhookCredentials(id: string): Promise<WebhookCredentials | undefined> {
+    if (!CONNECTION_ID_PATTERN.test(id)) return undefined;
+    const record = await this.deps.store.get(id);
+    if (!record) return undefined;
+    const { secrets, settings } = record;
+    const prev =
+      secrets.previous && new Date(secrets.previous.validUntil) > this.now() ? secrets.previous : undefined;
+    const list = (...xs: (string | undefined)[]): string[] => xs.filter((x): x is string => !!x);
+    return {
+      connectionId: id,
+      zuora: {
+        auth: settings.webhooks.zuoraAuth,
+        basicUsername: settings.webhooks.zuoraBasicUsername,
+        basicPasswords: list(secrets.zuoraBasicPassword, prev?.zuoraBasicPassword),
+        hmacSecrets: list(secrets.zuoraHmacSecret, prev?.zuoraHmacSecret),
+      },
+      togai: { hmacSecrets: list(secrets.togaiHmacSecret, prev?.togaiHmacSecret) },
+    };
+  }
+
+  /** After a key rotation: rewrites every row still encrypted with a retired key. */
+  async reencryptAll(currentKeyId: string): Promise<{ reencrypted: string[] }> {
+    const stale = (await this.deps.store.list()).filter((r) => r.keyId !== currentKeyId);
+    const done: string[] = [];
+    for (const summary of stale) {
+      const record = await this.deps.store.get(summary.id);
+      if (!record) continue;
+      await this.save(this.bump(record, {}), record.version);
+      done.push(record.id);
+    }
+    this.log.info({ count: done.length, keyId: currentKeyId }, 'connections re-encrypted');
+    return { reencrypted: done };
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private async load(idOrName: string): Promise<ConnectionRecord> {
+    const record = CONNECTION_ID_PATTERN.test(idOrName)
+      ? await this.deps.store.get(idOrName)
+      : await this.deps.store.getByName(idOrName);
+    if (!record) throw new ConnectionNotFoundError(idOrName);
+    return record;
+  }
+
+  private bump(record: ConnectionRecord, changes: Partial<ConnectionRecord>): ConnectionRecord {
+    return { ...record, ...changes, updatedAt: this.now().toISOString(), version: record.version + 1 };
+  }
+
+  private async save(next: ConnectionRecord, expectedVersion: number): Promise<void> {
+    if (!(await this.deps.store.update(next, expectedVersion))) throw new ConnectionNotFoundError(next.id);
+  }
+
+  private async verifyOrThrow(
+    c: Pick<ConnectionRecord, 'settings' | 'secrets'>,
+    sides: CredentialSide[],
+    connectionId: string | undefined,
+  ): Promise<void> {
+    const failures = await this.verify(c, sides);
+    if (failures.length > 0) {
+      this.log.warn({ connectionId, failures }, 'credentials refused');
+      throw new CredentialVerificationError(failures);
+    }
+  }
+
+  private async verify(
+    c: Pick<ConnectionRecord, 'settings' | 'secrets'>,
+    sides: CredentialSide[],
+  ): Promise<CredentialFailure[]> {
+    const zuora: ZuoraCredentials = {
+      endpoint: c.settings.zuora.endpoint,
+      clientId: c.settings.zuora.clientId,
+      clientSecret: c.secrets.zuoraClientSecret,
+    };
+    const togai: TogaiCredentials = { baseUrl: c.settings.togai.baseUrl, apiToken: c.secrets.togaiApiToken };
+    const secrets = Object.values(c.secrets).filter((v): v is string => typeof v === 'string');
+    const results = await Promise.all(
+      sides.map(async (side): Promise<CredentialFailure | undefined> => {
+        const signal = AbortSignal.timeout(this.verifyTimeoutMs);
+        try {
+          const check =
+            side === 'zuora'
+              ? this.deps.verifier.verifyZuora(zuora, signal)
+              : this.deps.verifier.verifyTogai(togai, signal);
+          await Promise.race([
+            check,
+            new Promise<never>((_, reject) =>
+              signal.addEventListener(
+                'abort',
+                () => reject(new Error(`no answer within ${this.verifyTimeoutMs} ms`)),
+                {
+                  once: true,
+                },
+              ),
+            ),
+          ]);
+          return undefined;
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          return { side, reason: scrubSecrets(message || 'refused without a reason', secrets) };
+        }
+      }),
+    );
+    return results.filter((r): r is CredentialFailure => r !== undefined);
+  }
+
+  private webhookUrl(side: CredentialSide, id: string): string {
+    return `${this.deps.publicBaseUrl}/webhooks/${side}/${id}`;
+  }
+
+  private view(
+    r: Omit<ConnectionRecord, 'secrets'> & { secrets: ConnectionSecrets | undefined },
+  ): ConnectionView {
+    const s = r.settings;
+    // Listing does not decrypt: secrets then show as a bare mask.
+    const mask = (v: string | undefined): string | undefined =>
+      r.secrets ? maskSecret(v) : v === undefined ? undefined : '****';
+    const sec = r.secrets;
+    const auth = s.webhooks.zuoraAuth;
+    const hasBasic = auth !== 'hmac';
+    const hasHmac = auth !== 'basic';
+    const prevUntil = sec?.previous?.validUntil;
+    return {
+      id: r.id,
+      name: r.name,
+      zuora: {
+        endpoint: s.zuora.endpoint,
+        customEndpoint: s.zuora.customEndpoint,
+        ...(s.zuora.customEndpoint
+          ? { endpointWarning: 'CUSTOM ENDPOINT: not an official Zuora REST endpoint (simulator or proxy)' }
+          : {}),
+        clientId: s.zuora.clientId,
+        clientSecret: mask(sec?.zuoraClientSecret ?? '') ?? '****',
+        concurrency: s.zuora.concurrency,
+        invoiceStatus: s.zuora.invoiceStatus,
+        defaultBillCycleDay: s.zuora.defaultBillCycleDay,
+        defaultPaymentTerm: s.zuora.defaultPaymentTerm,
+        customFields: s.zuora.customFields,
+      },
+      togai: {
+        baseUrl: s.togai.baseUrl,
+        apiToken: mask(sec?.togaiApiToken ?? '') ?? '****',
+        requestsPerSecond: s.togai.requestsPerSecond,
+        settingsNamespace: s.togai.settingsNamespace,
+      },
+      usageSyncMode: s.usageSyncMode,
+      webhooks: {
+        zuora: {
+          url: this.webhookUrl('zuora', r.id),
+          auth,
+          ...(hasBasic
+            ? {
+                basicUsername: s.webhooks.zuoraBasicUsername,
+                basicPassword: mask(sec?.zuoraBasicPassword ?? ''),
+              }
+            : {}),
+          ...(hasHmac ? { hmacSecret: mask(sec?.zuoraHmacSecret ?? '') } : {}),
+        },
+        togai: {
+          url: this.webhookUrl('togai', r.id),
+          hmacSecret: mask(sec?.togaiHmacSecret ?? '') ?? '****',
+        },
+        ...(prevUntil && new Date(prevUntil) > this.now()
+          ? { previousCredentialsValidUntil: prevUntil }
+          : {}),
+      },
+      createdAt: r.createdAt,
+      updatedAt: r.updatedAt,
+      version: r.version,
+    };
+  }
+
+  private setup(r: ConnectionRecord): WebhookSetup {
+    const { secrets, settings } = r;
+    const auth = settings.webhooks.zuoraAuth;
+    return {
+      zuora: {
+        url: this.webhookUrl('zuora', r.id),
+        method: 'POST',
+        auth,
+        ...(auth !== 'hmac' && settings.webhooks.zuoraBasicUsername && secrets.zuoraBasicPassword
+          ? {
+              basic: { username: settings.webhooks.zuoraBasicUsername, password: secrets.zuoraBasicPassword },
+            }
+          : {}),
+        ...(auth !== 'basic' && secrets.zuoraHmacSecret ? { hmac: { secret: secrets.zuoraHmacSecret } } : {}),
+      },
+      togai: { url: this.webhookUrl('togai', r.id), hmac: { secret: secrets.togaiHmacSecret } },
+      notice: SETUP_NOTICE,
+    };
+  }
+}
+
+function newWebhookSecrets(
+  id: string,
+  auth: ZuoraWebhookAuth,
+): {
+  basicUsername: string | undefined;
+  secrets: Pick<ConnectionSecrets, 'zuoraBasicPassword' | 'zuoraHmacSecret' | 'togaiHmacSecret'>;
+} {
+  const basic = auth !== 'hmac';
+  const hmac = auth !== 'basic';
+  return {
+    basicUsername: basic ? `zuora-${id}` : undefined,
+    secrets: {
+      ...(basic ? { zuoraBasicPassword: generateSecret() } : {}),
+      ...(hmac ? { zuoraHmacSecret: generateSecret() } : {}),
+      togaiHmacSecret: generateSecret(),
+    },
+  };
+}
+
+function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConnectionValidationError(
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`),
+    );
+  }
+  return parsed.data;
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
