@@ -1,0 +1,194 @@
+import { ApplicationFailure } from '@temporalio/common';
+
+/**
+ * Typed client errors, and their one translation into Temporal failures.
+ *
+ * The clients classify every failed call into one of these classes (in ONE place per vendor:
+ * `zuora/classify.ts`, `togai/classify.ts`); activities do not look at HTTP statuses. Temporal
+ * owns retrying (the clients never retry, except Zuora's single 401 → refresh → retry), so the
+ * only question a class answers is "should Temporal try again, and when".
+ *
+ * Messages carry the vendor's own message and code, never credentials or tokens.
+ */
+
+export type Vendor = 'Zuora' | 'Togai';
+
+export interface VendorErrorDetails {
+  vendor: Vendor;
+  /** The operation, e.g. `createAccount`, for people reading a failed activity. */
+  operation: string;
+  /** HTTP status, when there was an answer. */
+  status?: number;
+  /** The vendor's error code (Zuora's 8-digit codes or object-API codes), when given. */
+  code?: string;
+  /** The vendor's own message, verbatim (truncated). */
+  vendorMessage?: string;
+  /** Zuora-Request-Id or similar, to quote to vendor support. */
+  requestId?: string;
+}
+
+export abstract class VendorError extends Error {
+  abstract readonly retryable: boolean;
+  /** ApplicationFailure type suffix: the full type is `${vendor}${kind}` except for AuthFailed. */
+  abstract readonly kind: string;
+  readonly vendor: Vendor;
+  readonly operation: string;
+  readonly status: number | undefined;
+  readonly code: string | undefined;
+  readonly vendorMessage: string | undefined;
+  readonly requestId: string | undefined;
+
+  constructor(message: string, details: VendorErrorDetails, options?: { cause?: unknown }) {
+    super(message, options);
+    this.vendor = details.vendor;
+    this.operation = details.operation;
+    this.status = details.status;
+    this.code = details.code;
+    this.vendorMessage = details.vendorMessage;
+    this.requestId = details.requestId;
+  }
+
+  /** The ApplicationFailure `type` workflows can match on (and list in `nonRetryableErrorTypes`). */
+  get failureType(): string {
+    return `${this.vendor}${this.kind}`;
+  }
+
+  get details(): VendorErrorDetails {
+    return {
+      vendor: this.vendor,
+      operation: this.operation,
+      ...(this.status !== undefined && { status: this.status }),
+      ...(this.code !== undefined && { code: this.code }),
+      ...(this.vendorMessage !== undefined && { vendorMessage: this.vendorMessage }),
+      ...(this.requestId !== undefined && { requestId: this.requestId }),
+    };
+  }
+}
+
+/** Network errors, timeouts, 5xx, Zuora 409 (same key in flight), Zuora codes ending 50/61/70/99. */
+export class RetryableError extends VendorError {
+  readonly retryable = true;
+  readonly kind = 'Retryable';
+  override readonly name = 'RetryableError';
+}
+
+/** 429: retry, but not before `retryAfterMs` when the vendor said so (Retry-After). */
+export class RateLimitedError extends VendorError {
+  readonly retryable = true;
+  readonly kind = 'RateLimited';
+  override readonly name = 'RateLimitedError';
+  constructor(
+    message: string,
+    details: VendorErrorDetails,
+    readonly retryAfterMs: number | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, details, options);
+  }
+}
+
+/** 404, Zuora code ending in 40: the object is not there; retrying will not make it appear. */
+export class NotFoundError extends VendorError {
+  readonly retryable = false;
+  readonly kind = 'NotFound';
+  override readonly name = 'NotFoundError';
+}
+
+/** Validation 4xx and business-rule refusals: the request itself must change. */
+export class BusinessError extends VendorError {
+  readonly retryable = false;
+  readonly kind = 'BusinessError';
+  override readonly name = 'BusinessError';
+}
+
+/** Credentials refused (after one token refresh for Zuora), or not allowed (403). */
+export class AuthError extends VendorError {
+  readonly retryable = false;
+  readonly kind = 'AuthFailed';
+  override readonly name = 'AuthError';
+  override get failureType(): string {
+    return 'AuthFailed';
+  }
+}
+
+/**
+ * A 2xx whose body does not match the contract. Not retried: the same call will get the same
+ * shape; it needs a code change (or the vendor changed its API).
+ */
+export class InvalidResponseError extends VendorError {
+  readonly retryable = false;
+  readonly kind = 'InvalidResponse';
+  override readonly name = 'InvalidResponseError';
+}
+
+/** Thrown by `verifyZuoraCredentials` / `verifyTogaiCredentials`: names the side that failed. */
+export class CredentialCheckError extends Error {
+  override readonly name = 'CredentialCheckError';
+  constructor(
+    readonly side: 'zuora' | 'togai',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Every ApplicationFailure type this module produces. */
+export const FAILURE_TYPES = [
+  'ZuoraRetryable',
+  'ZuoraRateLimited',
+  'ZuoraNotFound',
+  'ZuoraBusinessError',
+  'ZuoraInvalidResponse',
+  'TogaiRetryable',
+  'TogaiRateLimited',
+  'TogaiNotFound',
+  'TogaiBusinessError',
+  'TogaiInvalidResponse',
+  'AuthFailed',
+] as const;
+export type FailureType = (typeof FAILURE_TYPES)[number];
+
+/**
+ * The one mapping from client errors to Temporal failures:
+ * - RetryableError → retryable `ZuoraRetryable` / `TogaiRetryable`;
+ * - RateLimitedError → retryable `…RateLimited`, `nextRetryDelay` = Retry-After when given;
+ * - NotFoundError, BusinessError, InvalidResponseError → non-retryable, vendor message kept;
+ * - AuthError → non-retryable `AuthFailed`;
+ * - an ApplicationFailure passes through; anything else (a bug) becomes a retryable failure of
+ *   its own name, the same as Temporal would do with it.
+ * The original error is the failure's `cause`; `details[0]` holds the VendorErrorDetails.
+ */
+export function toApplicationFailure(err: unknown): ApplicationFailure {
+  if (err instanceof ApplicationFailure) return err;
+  if (err instanceof VendorError) {
+    return ApplicationFailure.create({
+      message: err.message,
+      type: err.failureType,
+      nonRetryable: !err.retryable,
+      details: [err.details],
+      cause: err,
+      ...(err instanceof RateLimitedError &&
+        err.retryAfterMs !== undefined && { nextRetryDelay: err.retryAfterMs }),
+    });
+  }
+  if (err instanceof CredentialCheckError) {
+    return ApplicationFailure.create({
+      message: err.message,
+      type: 'AuthFailed',
+      nonRetryable: true,
+      cause: err,
+    });
+  }
+  const error = err instanceof Error ? err : new Error(String(err));
+  return ApplicationFailure.create({ message: error.message, type: error.name, cause: error });
+}
+
+/** Activities are one line: `return callVendor(() => zuora.getAccount(key));`. */
+export async function callVendor<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toApplicationFailure(err);
+  }
+}
