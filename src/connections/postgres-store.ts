@@ -158,9 +158,9 @@ export class PostgresConnectionStore implements ConnectionStore {
   }
 }
 
-function translate(err: unknown, record: ConnectionRecord): unknown {
+function translate(err: unknown, record: ConnectionRecord): Error {
   if (err instanceof pg.DatabaseError && err.code === '23505') {
     return duplicateError(record, err.constraint ?? '');
   }
-  return err;
+  return err instanceof Error ? err : new Error(String(err));
 }

@@ -29,6 +29,15 @@ const MIGRATIONS: string[] = [
    CREATE UNIQUE INDEX tzs_connections_name ON tzs_connections (lower(name));`,
 ];
 
+/** better-sqlite3 is synchronous; callers expect rejections, not throws, from a store. */
+function attempt<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
+}
+
 /** The default store: one file under DATA_DIR, no server to run. Single-replica only. */
 export class SqliteConnectionStore implements ConnectionStore {
   readonly kind = 'sqlite' as const;
@@ -46,89 +55,100 @@ export class SqliteConnectionStore implements ConnectionStore {
   }
 
   migrate(): Promise<void> {
-    this.db.exec(
-      'CREATE TABLE IF NOT EXISTS tzs_schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)',
-    );
-    const apply = this.db.transaction(() => {
-      const row = this.db.prepare('SELECT max(version) AS v FROM tzs_schema_migrations').get() as {
-        v: number | null;
-      };
-      const current = row.v ?? 0;
-      MIGRATIONS.slice(current).forEach((sql, i) => {
-        this.db.exec(sql);
-        this.db
-          .prepare('INSERT INTO tzs_schema_migrations (version, applied_at) VALUES (?, ?)')
-          .run(current + i + 1, new Date().toISOString());
+    return attempt(() => {
+      this.db.exec(
+        'CREATE TABLE IF NOT EXISTS tzs_schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)',
+      );
+      const apply = this.db.transaction(() => {
+        const row = this.db.prepare('SELECT max(version) AS v FROM tzs_schema_migrations').get() as {
+          v: number | null;
+        };
+        const current = row.v ?? 0;
+        MIGRATIONS.slice(current).forEach((sql, i) => {
+          this.db.exec(sql);
+          this.db
+            .prepare('INSERT INTO tzs_schema_migrations (version, applied_at) VALUES (?, ?)')
+            .run(current + i + 1, new Date().toISOString());
+        });
       });
+      // IMMEDIATE takes the write lock first: two processes starting together migrate one at a time.
+      apply.immediate();
     });
-    apply.immediate();
-    return Promise.resolve();
   }
 
   insert(record: ConnectionRecord): Promise<void> {
-    const row = toRow(record, this.keyring);
-    try {
-      this.db
-        .prepare(
-          `INSERT INTO tzs_connections (id, name, settings, secrets, key_id, created_at, updated_at, version)
-           VALUES (@id, @name, @settings, @secrets, @key_id, @created_at, @updated_at, @version)`,
-        )
-        .run(row);
-    } catch (err) {
-      throw this.translate(err, record);
-    }
-    return Promise.resolve();
+    return attempt(() => {
+      const row = toRow(record, this.keyring);
+      try {
+        this.db
+          .prepare(
+            `INSERT INTO tzs_connections (id, name, settings, secrets, key_id, created_at, updated_at, version)
+             VALUES (@id, @name, @settings, @secrets, @key_id, @created_at, @updated_at, @version)`,
+          )
+          .run(row);
+      } catch (err) {
+        throw this.translate(err, record);
+      }
+    });
   }
 
   update(record: ConnectionRecord, expectedVersion: number): Promise<boolean> {
-    const row = toRow(record, this.keyring);
-    let changes: number;
-    try {
-      changes = this.db
-        .prepare(
-          `UPDATE tzs_connections SET name = @name, settings = @settings, secrets = @secrets, key_id = @key_id,
-             updated_at = @updated_at, version = @version
-           WHERE id = @id AND version = @expected`,
-        )
-        .run({ ...row, expected: expectedVersion }).changes;
-    } catch (err) {
-      throw this.translate(err, record);
-    }
-    if (changes === 1) return Promise.resolve(true);
-    const exists = this.db.prepare('SELECT 1 FROM tzs_connections WHERE id = ?').get(record.id);
-    if (exists) throw lostRaceError(record.id);
-    return Promise.resolve(false);
+    return attempt(() => {
+      const row = toRow(record, this.keyring);
+      let changes: number;
+      try {
+        changes = this.db
+          .prepare(
+            `UPDATE tzs_connections SET name = @name, settings = @settings, secrets = @secrets, key_id = @key_id,
+               updated_at = @updated_at, version = @version
+             WHERE id = @id AND version = @expected`,
+          )
+          .run({ ...row, expected: expectedVersion }).changes;
+      } catch (err) {
+        throw this.translate(err, record);
+      }
+      if (changes === 1) return true;
+      if (this.db.prepare('SELECT 1 FROM tzs_connections WHERE id = ?').get(record.id)) {
+        throw lostRaceError(record.id);
+      }
+      return false;
+    });
   }
 
   get(id: string): Promise<ConnectionRecord | undefined> {
-    const row = this.db.prepare('SELECT * FROM tzs_connections WHERE id = ?').get(id) as
-      ConnectionRow | undefined;
-    return Promise.resolve(row && toRecord(row, this.keyring));
+    return attempt(() => {
+      const row = this.db.prepare('SELECT * FROM tzs_connections WHERE id = ?').get(id) as ConnectionRow | undefined;
+      return row && toRecord(row, this.keyring);
+    });
   }
 
   getByName(name: string): Promise<ConnectionRecord | undefined> {
-    const row = this.db.prepare('SELECT * FROM tzs_connections WHERE lower(name) = lower(?)').get(name) as
-      ConnectionRow | undefined;
-    return Promise.resolve(row && toRecord(row, this.keyring));
+    return attempt(() => {
+      const row = this.db.prepare('SELECT * FROM tzs_connections WHERE lower(name) = lower(?)').get(name) as
+        | ConnectionRow
+        | undefined;
+      return row && toRecord(row, this.keyring);
+    });
   }
 
   list(): Promise<ConnectionSummary[]> {
-    const rows = this.db
-      .prepare('SELECT * FROM tzs_connections ORDER BY created_at, id')
-      .all() as ConnectionRow[];
-    return Promise.resolve(rows.map(toSummary));
+    return attempt(() => {
+      const rows = this.db.prepare('SELECT * FROM tzs_connections ORDER BY created_at, id').all() as ConnectionRow[];
+      return rows.map(toSummary);
+    });
   }
 
   delete(id: string): Promise<boolean> {
-    return Promise.resolve(this.db.prepare('DELETE FROM tzs_connections WHERE id = ?').run(id).changes === 1);
+    return attempt(() => this.db.prepare('DELETE FROM tzs_connections WHERE id = ?').run(id).changes === 1);
   }
 
   close(): Promise<void> {
-    this.db.close();
-    return Promise.resolve();
+    return attempt(() => {
+      if (this.db.open) this.db.close();
+    });
   }
 
-  private translate(err: unknown, record: ConnectionRecord): unknown {
+  private translate(err: unknown, record: ConnectionRecord): Error {
     if (
       err instanceof Error &&
       'code' in err &&
@@ -137,6 +157,6 @@ export class SqliteConnectionStore implements ConnectionStore {
     ) {
       return duplicateError(record, err.message);
     }
-    return err;
+    return err instanceof Error ? err : new Error(String(err));
   }
 }
