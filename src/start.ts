@@ -59,11 +59,14 @@ try {
     });
   }
 
-  workerDone = runWorker(config, log, controller.signal).catch((err: unknown) => {
+  let workerReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (workerReady = resolve));
+  workerDone = runWorker(config, log, controller.signal, workerReady).catch((err: unknown) => {
     log.fatal({ err }, 'worker failed');
     void shutdown(1);
   });
   gateway = await startGateway(config, log);
+  await ready;
 
   const lines = [
     '',

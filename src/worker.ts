@@ -35,15 +35,28 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
   });
 }
 
-/** Runs a worker until `signal` aborts; resolves once its in-flight tasks are drained. */
-export async function runWorker(config: Config, log: Logger, signal: AbortSignal): Promise<void> {
+/**
+ * Runs a worker until `signal` aborts; resolves once its in-flight tasks are drained. `onReady`
+ * fires when the worker polls (bundling the workflows takes seconds), so callers announce only
+ * what is really running.
+ */
+export async function runWorker(
+  config: Config,
+  log: Logger,
+  signal: AbortSignal,
+  onReady?: () => void,
+): Promise<void> {
   installRuntime(log);
   const connection = await NativeConnection.connect({ address: temporalAddress(config) });
   try {
     const worker = await createWorker({ config, connection });
-    log.info({ taskQueue: config.temporal.taskQueue, address: temporalAddress(config) }, 'worker started');
+    // A stop requested while the bundle was being built: never start polling.
+    if (signal.aborted) return;
     signal.addEventListener('abort', () => worker.shutdown(), { once: true });
-    await worker.run();
+    log.info({ taskQueue: config.temporal.taskQueue, address: temporalAddress(config) }, 'worker started');
+    const running = worker.run();
+    onReady?.();
+    await running;
     log.info('worker stopped');
   } finally {
     await connection.close();

@@ -26,6 +26,30 @@ async function waitFor(predicate: () => boolean, timeoutMs: number, what: string
   }
 }
 
+async function launch(
+  dataDir: string,
+): Promise<{ child: ChildProcess; output: () => string; ports: number[] }> {
+  const ports = [await freePort(), await freePort(), await freePort()];
+  const [grpc, ui, gw] = ports.map(String);
+  let output = '';
+  const child = spawn(process.execPath, [startScript], {
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: '',
+      DATA_DIR: dataDir,
+      TEMPORAL_DEV_PORT: grpc,
+      TEMPORAL_UI_PORT: ui,
+      GATEWAY_PORT: gw,
+      GATEWAY_HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  return { child, output: () => output, ports };
+}
+
 describe('npm start (all-in-one mode)', function () {
   this.timeout(120_000);
   let child: ChildProcess | undefined;
@@ -40,27 +64,14 @@ describe('npm start (all-in-one mode)', function () {
   });
 
   it('starts the dev server (SQLite, Web UI), worker and gateway, and Ctrl-C leaves no process behind', async () => {
-    const [grpc, ui, gw] = [await freePort(), await freePort(), await freePort()];
-    let output = '';
-    child = spawn(process.execPath, [startScript], {
-      env: {
-        ...process.env,
-        TEMPORAL_ADDRESS: '',
-        DATA_DIR: dataDir,
-        TEMPORAL_DEV_PORT: String(grpc),
-        TEMPORAL_UI_PORT: String(ui),
-        GATEWAY_PORT: String(gw),
-        GATEWAY_HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    await waitFor(() => output.includes('Press Ctrl-C to stop') || child?.exitCode !== null, 90_000, 'start');
-    assert.equal(child.exitCode, null, `still running; output:\n${output}`);
-    assert.match(output, new RegExp(`Web UI:\\s+http://127\\.0\\.0\\.1:${ui}`));
-    assert.match(output, new RegExp(`Gateway:\\s+http://127\\.0\\.0\\.1:${gw}`));
+    const launched = await launch(dataDir);
+    child = launched.child;
+    const [, ui, gw] = launched.ports;
+    const out = launched.output;
+    await waitFor(() => out().includes('Press Ctrl-C to stop') || child?.exitCode !== null, 90_000, 'start');
+    assert.equal(child.exitCode, null, `still running; output:\n${out()}`);
+    assert.match(out(), new RegExp(`Web UI:\\s+http://127\\.0\\.0\\.1:${ui}`));
+    assert.match(out(), new RegExp(`Gateway:\\s+http://127\\.0\\.0\\.1:${gw}`));
 
     const health = await fetch(`http://127.0.0.1:${gw}/healthz`);
     assert.equal(health.status, 200);
@@ -77,9 +88,21 @@ describe('npm start (all-in-one mode)', function () {
 
     child.kill('SIGINT');
     await waitFor(() => child?.exitCode !== null, 30_000, 'exit after SIGINT');
-    assert.equal(child.exitCode, 0, output);
+    assert.equal(child.exitCode, 0, out());
     await waitFor(() => !alive(serverPid), 10_000, 'dev server exit');
     assert.ok(!existsSync(join(dataDir, 'temporal.pid')), 'pid file removed on clean stop');
     await assert.rejects(fetch(`http://127.0.0.1:${gw}/healthz`), 'gateway port closed');
+  });
+
+  it('stops cleanly on Ctrl-C during start-up, leaving no dev server behind', async () => {
+    const launched = await launch(dataDir);
+    child = launched.child;
+    const pidFile = join(dataDir, 'temporal.pid');
+    await waitFor(() => existsSync(pidFile) || child?.exitCode !== null, 60_000, 'dev server spawn');
+    const serverPid = Number(await readFile(pidFile, 'utf8'));
+    child.kill('SIGINT');
+    await waitFor(() => child?.exitCode !== null, 30_000, 'exit after SIGINT');
+    await waitFor(() => !alive(serverPid), 10_000, 'dev server exit');
+    assert.ok(!alive(serverPid));
   });
 });
