@@ -8,6 +8,10 @@ import { OFFICIAL_ZUORA_ENDPOINTS } from './model.js';
 
 export type UrlCheck = { ok: true; url: string; customEndpoint: boolean } | { ok: false; problem: string };
 
+const CUSTOM_HINT =
+  'For a simulator or a proxy, mark the connection as a custom endpoint ' +
+  '(zuora.customEndpoint: true in the API, --custom-endpoint in the CLI).';
+
 export function officialEndpointsText(): string {
   return OFFICIAL_ZUORA_ENDPOINTS.join(', ');
 }
@@ -19,7 +23,7 @@ export function checkZuoraEndpoint(raw: string, customEndpoint: boolean): UrlChe
   } catch {
     return {
       ok: false,
-      problem: `zuora.endpoint: ${JSON.stringify(raw)} is not a URL. Valid endpoints: ${officialEndpointsText()}`,
+      problem: `zuora.endpoint: ${JSON.stringify(raw)} is not a URL. Valid endpoints: ${officialEndpointsText()}. ${CUSTOM_HINT}`,
     };
   }
   if (url.username || url.password) {
@@ -42,9 +46,7 @@ export function checkZuoraEndpoint(raw: string, customEndpoint: boolean): UrlChe
     ok: false,
     problem:
       `zuora.endpoint: ${JSON.stringify(raw)} is not one of Zuora's official REST endpoints. ` +
-      `Valid endpoints: ${officialEndpointsText()}. ` +
-      'For a simulator or a proxy, mark the connection as a custom endpoint ' +
-      '(zuora.customEndpoint: true in the API, --custom-endpoint in the CLI).',
+      `Valid endpoints: ${officialEndpointsText()}. ${CUSTOM_HINT}`,
   };
 }
 

@@ -117,7 +117,8 @@ export class SqliteConnectionStore implements ConnectionStore {
 
   get(id: string): Promise<ConnectionRecord | undefined> {
     return attempt(() => {
-      const row = this.db.prepare('SELECT * FROM tzs_connections WHERE id = ?').get(id) as ConnectionRow | undefined;
+      const row = this.db.prepare('SELECT * FROM tzs_connections WHERE id = ?').get(id) as
+        ConnectionRow | undefined;
       return row && toRecord(row, this.keyring);
     });
   }
@@ -125,15 +126,16 @@ export class SqliteConnectionStore implements ConnectionStore {
   getByName(name: string): Promise<ConnectionRecord | undefined> {
     return attempt(() => {
       const row = this.db.prepare('SELECT * FROM tzs_connections WHERE lower(name) = lower(?)').get(name) as
-        | ConnectionRow
-        | undefined;
+        ConnectionRow | undefined;
       return row && toRecord(row, this.keyring);
     });
   }
 
   list(): Promise<ConnectionSummary[]> {
     return attempt(() => {
-      const rows = this.db.prepare('SELECT * FROM tzs_connections ORDER BY created_at, id').all() as ConnectionRow[];
+      const rows = this.db
+        .prepare('SELECT * FROM tzs_connections ORDER BY created_at, id')
+        .all() as ConnectionRow[];
       return rows.map(toSummary);
     });
   }

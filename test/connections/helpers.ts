@@ -6,7 +6,11 @@ import { Writable } from 'node:stream';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { Keyring } from '../../src/connections/crypto.js';
 import type { CreateConnectionInput } from '../../src/connections/model.js';
-import type { CredentialVerifier, TogaiCredentials, ZuoraCredentials } from '../../src/connections/verifier.js';
+import type {
+  CredentialVerifier,
+  TogaiCredentials,
+  ZuoraCredentials,
+} from '../../src/connections/verifier.js';
 
 export function testKeyring(id = 'k1', retired: { id: string; key: Buffer }[] = []): Keyring {
   return new Keyring({ id, key: randomBytes(32) }, retired);
@@ -74,7 +78,11 @@ export function goodVerifier(): FakeVerifier {
 export function validInput(overrides: Partial<CreateConnectionInput> = {}): CreateConnectionInput {
   return {
     name: 'Acme production',
-    zuora: { endpoint: 'https://rest.apisandbox.zuora.com', clientId: ZUORA_CLIENT_ID, clientSecret: ZUORA_SECRET },
+    zuora: {
+      endpoint: 'https://rest.apisandbox.zuora.com',
+      clientId: ZUORA_CLIENT_ID,
+      clientSecret: ZUORA_SECRET,
+    },
     togai: { baseUrl: 'https://sandbox-api.togai.com', apiToken: TOGAI_TOKEN },
     ...overrides,
   };

@@ -168,7 +168,10 @@ function storeSuite(label: string, makeBackend: () => Backend): void {
           ['conn_bbbb', 'Globex', 'k1'],
         ],
       );
-      assert.ok(listed.every((s) => !('secrets' in s)), 'list carries no secrets');
+      assert.ok(
+        listed.every((s) => !('secrets' in s)),
+        'list carries no secrets',
+      );
 
       const changed: ConnectionRecord = {
         ...a,
@@ -199,7 +202,10 @@ function storeSuite(label: string, makeBackend: () => Backend): void {
       });
       await assert.rejects(store.insert(record('conn_aaaa', 'Other')), /id conn_aaaa already exists/);
       await store.insert(record('conn_cccc', 'Initech'));
-      await assert.rejects(store.update({ ...record('conn_cccc', 'ACME', 2) }, 1), /named "ACME" already exists/);
+      await assert.rejects(
+        store.update({ ...record('conn_cccc', 'ACME', 2) }, 1),
+        /named "ACME" already exists/,
+      );
     });
 
     it('detects a concurrent update through the version (no silent overwrite between replicas)', async () => {
