@@ -173,10 +173,14 @@ export function toApplicationFailure(err: unknown): ApplicationFailure {
     });
   }
   if (err instanceof CredentialCheckError) {
+    // Unreachable vendor: worth retrying; refused credentials: not.
+    const cause = err.cause instanceof VendorError ? err.cause : undefined;
+    const retryable = cause?.retryable ?? false;
     return ApplicationFailure.create({
       message: err.message,
-      type: 'AuthFailed',
-      nonRetryable: true,
+      type: retryable && cause ? cause.failureType : 'AuthFailed',
+      nonRetryable: !retryable,
+      ...(cause && { details: [cause.details] }),
       cause: err,
     });
   }
