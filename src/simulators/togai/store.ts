@@ -1,0 +1,457 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Decimal } from './decimal.js';
+import { TogaiApiError } from './errors.js';
+import { renderInvoice, type InvoiceRecord, type PricePlan } from './invoices.js';
+import type {
+  Account,
+  Address,
+  CreateAccountRequest,
+  CreateAccountWithoutCustomer,
+  CreateCustomerRequest,
+  CreateCustomerResponse,
+  Customer,
+  Invoice,
+  Setting,
+  TogaiEvent,
+  UpdateAccountRequest,
+  UpdateCustomerRequest,
+  UpdateSettingRequest,
+  UsageMeter,
+} from './types.js';
+
+/**
+ * The simulator's in-memory Togai tenant. Every operation validates all it needs before it changes
+ * anything, so a refused request leaves no partial state (a customer with an inline account whose
+ * id is taken creates neither). Times come from the injected clock so tests can move it.
+ */
+
+/** A seeded usage meter: the spec's UsageMeter plus what decides which events it counts. */
+export interface MeterRecord {
+  meter: UsageMeter;
+  /** Events of this schema feed the meter (CreateUsageMeterRequest's `eventSchemaName`). */
+  eventSchemaName: string | undefined;
+}
+
+export type TogaiDomainEvent =
+  | { type: 'account.created'; entityId: string; entity: Account }
+  | { type: 'invoice.generated'; entityId: string; entity: Invoice };
+
+export interface StoredEvent {
+  event: TogaiEvent & { id: string };
+  receivedAt: string;
+  /** `PROCESSED` when the account was found (even if no meter matched). */
+  status: 'PROCESSED' | 'UNKNOWN_ACCOUNT';
+  /** Meter id → quantity added, as decimal strings. */
+  accrued: Record<string, string>;
+  invoiceId?: string;
+}
+
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+}
+
+export interface StoreOptions {
+  now: () => number;
+  onEvent?: (event: TogaiDomainEvent) => void;
+}
+
+/** Togai keeps ingested event ids for 45 days to refuse duplicates. */
+const DEDUP_WINDOW_MS = 45 * 86_400_000;
+/** The built-in schema whose events name their usage meter (`dimensions.usage_meter_id`, attribute `usage`). */
+export const DIRECT_USAGE_SCHEMA = 'togai-usage';
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** Togai renders an address as one line: line1, line2, postal code, city, state, country. */
+export function billingAddressOf(a: Address): string {
+  return [a.line1, a.line2, a.postalCode, a.city, a.state, a.country].filter((p) => p).join(', ');
+}
+
+/** The full setting id of the spec's example: `setting.{namespace}.{id}.{entityType}.{entityId}`. */
+export function fullSettingId(s: Setting): string {
+  return `setting.${s.namespace}.${s.id}.${s.entityType}.${s.entityId}`;
+}
+
+function addMonths(ms: number, months: number): number {
+  const d = new Date(ms);
+  d.setUTCMonth(d.getUTCMonth() + months);
+  return d.getTime();
+}
+
+export class TogaiStore {
+  readonly customers = new Map<string, Customer>();
+  readonly accounts = new Map<string, Account>();
+  /** Keyed by full setting id, in creation order. */
+  readonly settings = new Map<string, Setting>();
+  readonly meters = new Map<string, MeterRecord>();
+  readonly pricePlans = new Map<string, PricePlan>();
+  /** Account id → price plan id; accounts without one use `defaultPricePlanId`. */
+  readonly accountPricePlans = new Map<string, string>();
+  defaultPricePlanId: string | undefined;
+  readonly invoices = new Map<string, InvoiceRecord>();
+  /** Account id → id of its DRAFT (ongoing) invoice. */
+  private readonly draftOf = new Map<string, string>();
+  readonly events: StoredEvent[] = [];
+  private readonly seenEventIds = new Map<string, number>();
+  private sequence = 0;
+
+  constructor(private readonly options: StoreOptions) {}
+
+  private now(): number {
+    return this.options.now();
+  }
+
+  private emit(event: TogaiDomainEvent): void {
+    this.options.onEvent?.(event);
+  }
+
+  private static ref(kind: string): string {
+    return `${kind}.${randomBytes(6).toString('base64url')}.${randomBytes(3).toString('hex')}`;
+  }
+
+  // Customers ------------------------------------------------------------------------------
+
+  createCustomer(req: CreateCustomerRequest): CreateCustomerResponse {
+    if (this.customers.has(req.id)) throw new TogaiApiError(409, `Customer with id ${req.id} already exists`);
+    const customerSettings = (req.settings ?? []).map((s) => ({
+      ...s,
+      entityType: 'CUSTOMER',
+      entityId: req.id,
+    }));
+    this.assertNewSettings(customerSettings);
+    if (req.account) this.assertNewAccount(req.account);
+    const at = iso(this.now());
+    const customer: Customer = {
+      id: req.id,
+      togaiCustomerId: TogaiStore.ref('customer'),
+      name: req.name,
+      primaryEmail: req.primaryEmail,
+      billingAddress: billingAddressOf(req.address),
+      address: req.address,
+      status: 'ACTIVE',
+      createdAt: at,
+      updatedAt: at,
+    };
+    this.customers.set(customer.id, customer);
+    for (const s of customerSettings) this.settings.set(fullSettingId(s), s);
+    const account = req.account ? this.insertAccount(customer, req.account) : undefined;
+    return {
+      id: customer.id,
+      togaiCustomerId: customer.togaiCustomerId,
+      name: customer.name,
+      primaryEmail: customer.primaryEmail,
+      billingAddress: customer.billingAddress,
+      address: customer.address,
+      ...(req.settings?.length ? { settings: req.settings } : {}),
+      ...(account ? { account } : {}),
+    };
+  }
+
+  getCustomer(id: string): Customer {
+    const c = this.customers.get(id);
+    if (!c) throw new TogaiApiError(404, `Customer with id ${id} not found`);
+    return c;
+  }
+
+  updateCustomer(id: string, req: UpdateCustomerRequest): Customer {
+    const current = this.getCustomer(id);
+    const address = req.address ?? current.address;
+    const updated: Customer = {
+      ...current,
+      ...(req.name !== undefined ? { name: req.name } : {}),
+      ...(req.primaryEmail !== undefined ? { primaryEmail: req.primaryEmail } : {}),
+      address,
+      billingAddress: billingAddressOf(address),
+      updatedAt: iso(this.now()),
+    };
+    this.customers.set(id, updated);
+    return updated;
+  }
+
+  // Accounts -------------------------------------------------------------------------------
+
+  private assertNewAccount(req: CreateAccountWithoutCustomer): void {
+    if (this.accounts.has(req.id)) throw new TogaiApiError(409, `Account with id ${req.id} already exists`);
+    this.assertNewSettings(
+      (req.settings ?? []).map((s) => ({ ...s, entityType: 'ACCOUNT', entityId: req.id })),
+    );
+  }
+
+  createAccount(req: CreateAccountRequest): Account {
+    const customer = this.customers.get(req.customerId);
+    if (!customer) throw new TogaiApiError(404, `Customer with id ${req.customerId} not found`);
+    this.assertNewAccount(req);
+    const { customerId: _customerId, ...rest } = req;
+    return this.insertAccount(customer, rest);
+  }
+
+  private insertAccount(customer: Customer, req: CreateAccountWithoutCustomer): Account {
+    const aliases = [...(req.aliases ?? []), ...(req.accountAliases ?? []).map((a) => a.value)];
+    const account: Account = {
+      id: req.id,
+      togaiAccountId: TogaiStore.ref('account'),
+      togaiCustomerId: customer.togaiCustomerId,
+      name: req.name,
+      customerId: customer.id,
+      // Togai bills in the organisation's base currency unless told otherwise; ours is USD.
+      invoiceCurrency: req.invoiceCurrency ?? 'USD',
+      ...(aliases.length ? { aliases: aliases.map((alias) => ({ alias })) } : {}),
+      ...(req.netTermDays !== undefined ? { netTermDays: req.netTermDays } : {}),
+      ...(req.address ? { address: req.address } : {}),
+      ...(req.primaryEmail !== undefined ? { primaryEmail: req.primaryEmail } : {}),
+      status: req.status ?? 'ACTIVE',
+      ...(req.metadata ? { metadata: req.metadata } : {}),
+      ...(req.tags ? { tags: req.tags } : {}),
+    };
+    this.accounts.set(account.id, account);
+    for (const s of req.settings ?? []) {
+      const setting: Setting = { ...s, entityType: 'ACCOUNT', entityId: account.id };
+      this.settings.set(fullSettingId(setting), setting);
+    }
+    this.openDraft(account, this.now());
+    const created: Account = req.settings?.length ? { ...account, settings: req.settings } : account;
+    this.emit({ type: 'account.created', entityId: account.id, entity: account });
+    return created;
+  }
+
+  getAccount(id: string): Account {
+    const a = this.accounts.get(id);
+    if (!a) throw new TogaiApiError(404, `Account with id ${id} not found`);
+    return a;
+  }
+
+  updateAccount(id: string, req: UpdateAccountRequest): Account {
+    const current = this.getAccount(id);
+    const updated: Account = { ...current };
+    if (req.name !== undefined) updated.name = req.name;
+    if (req.status !== undefined) updated.status = req.status;
+    if (req.invoiceCurrency !== undefined) updated.invoiceCurrency = req.invoiceCurrency;
+    if (req.netTermDays !== undefined) updated.netTermDays = req.netTermDays;
+    if (req.primaryEmail !== undefined) updated.primaryEmail = req.primaryEmail;
+    if (req.address !== undefined) updated.address = req.address;
+    if (req.metadata !== undefined) updated.metadata = req.metadata;
+    if (req.tags !== undefined) updated.tags = req.tags;
+    this.accounts.set(id, updated);
+    return updated;
+  }
+
+  /** Finds an account by id or by one of its aliases (events may name either). */
+  private resolveAccount(idOrAlias: string): Account | undefined {
+    return (
+      this.accounts.get(idOrAlias) ??
+      [...this.accounts.values()].find((a) => a.aliases?.some((x) => x.alias === idOrAlias))
+    );
+  }
+
+  // Settings -------------------------------------------------------------------------------
+
+  private assertNewSettings(settings: Setting[]): void {
+    const ids = settings.map(fullSettingId);
+    for (const id of ids)
+      if (this.settings.has(id)) throw new TogaiApiError(409, `Setting ${id} already exists`);
+    if (new Set(ids).size !== ids.length) throw new TogaiApiError(400, 'Duplicate settings in request');
+  }
+
+  createSetting(s: Setting): Setting {
+    this.assertNewSettings([s]);
+    const setting = { ...s };
+    this.settings.set(fullSettingId(setting), setting);
+    return setting;
+  }
+
+  getSetting(fullId: string): Setting {
+    const s = this.settings.get(fullId);
+    if (!s) throw new TogaiApiError(404, `Setting ${fullId} not found`);
+    return s;
+  }
+
+  updateSetting(fullId: string, req: UpdateSettingRequest): Setting {
+    const current = this.getSetting(fullId);
+    const updated: Setting = {
+      ...current,
+      ...(req.name !== undefined ? { name: req.name } : {}),
+      ...(req.value !== undefined ? { value: req.value } : {}),
+      ...(req.dataType !== undefined ? { dataType: req.dataType } : {}),
+    };
+    this.settings.set(fullId, updated);
+    return updated;
+  }
+
+  listSettings(filter: {
+    entityType?: string;
+    entityId?: string;
+    id?: string;
+    namespace?: string;
+  }): Setting[] {
+    return [...this.settings.values()].filter(
+      (s) =>
+        (filter.entityType === undefined || s.entityType === filter.entityType) &&
+        (filter.entityId === undefined || s.entityId === filter.entityId) &&
+        (filter.id === undefined || s.id === filter.id) &&
+        (filter.namespace === undefined || s.namespace === filter.namespace),
+    );
+  }
+
+  // Usage meters and pricing ---------------------------------------------------------------
+
+  putMeter(record: MeterRecord): void {
+    this.meters.set(record.meter.id, record);
+  }
+
+  getMeter(id: string): UsageMeter {
+    const m = this.meters.get(id);
+    if (!m) throw new TogaiApiError(404, `Usage meter with id ${id} not found`);
+    return m.meter;
+  }
+
+  putPricePlan(plan: PricePlan): void {
+    this.pricePlans.set(plan.id, plan);
+  }
+
+  pricePlanOf(accountId: string): PricePlan | undefined {
+    const id = this.accountPricePlans.get(accountId) ?? this.defaultPricePlanId;
+    return id === undefined ? undefined : this.pricePlans.get(id);
+  }
+
+  // Events ---------------------------------------------------------------------------------
+
+  /**
+   * Accepts events and accrues them on the accounts' DRAFT invoices. An id seen in the last 45
+   * days is acknowledged but not counted again; an event for an unknown account is kept (Togai
+   * accepts asynchronously) but accrues nothing.
+   */
+  ingest(events: TogaiEvent[]): IngestResult {
+    const result: IngestResult = { accepted: 0, duplicates: 0 };
+    const now = this.now();
+    for (const raw of events) {
+      const event = { ...raw, id: raw.id ?? randomUUID() };
+      const seenAt = this.seenEventIds.get(event.id);
+      if (seenAt !== undefined && now - seenAt < DEDUP_WINDOW_MS) {
+        result.duplicates++;
+        continue;
+      }
+      this.seenEventIds.set(event.id, now);
+      result.accepted++;
+      const account = this.resolveAccount(event.accountId);
+      const stored: StoredEvent = {
+        event,
+        receivedAt: iso(now),
+        status: account ? 'PROCESSED' : 'UNKNOWN_ACCOUNT',
+        accrued: {},
+      };
+      this.events.push(stored);
+      if (!account) continue;
+      const invoice = this.draftFor(account);
+      stored.invoiceId = invoice.id;
+      for (const [meterId, quantity] of this.measure(event)) {
+        invoice.usage.set(meterId, (invoice.usage.get(meterId) ?? new Decimal(0)).plus(quantity));
+        stored.accrued[meterId] = quantity.toFixed();
+      }
+      invoice.updatedAt = now;
+    }
+    return result;
+  }
+
+  /**
+   * What one event adds to which ACTIVE meter. COUNT adds 1; SUM adds the attribute named by the
+   * meter's first computation (a bare attribute name: the simulator does not evaluate JSON logic).
+   * Meter filters must all equal the event's dimension of that name.
+   */
+  private measure(event: TogaiEvent): Map<string, Decimal> {
+    const out = new Map<string, Decimal>();
+    const attr = (name: string): Decimal | undefined => {
+      const a = event.attributes.find((x) => x.name === name);
+      return a ? new Decimal(a.value) : undefined;
+    };
+    if (event.schemaName === DIRECT_USAGE_SCHEMA) {
+      const meterId = event.dimensions['usage_meter_id'];
+      const usage = attr('usage');
+      if (meterId && usage && this.meters.get(meterId)?.meter.status === 'ACTIVE') out.set(meterId, usage);
+      return out;
+    }
+    for (const { meter, eventSchemaName } of this.meters.values()) {
+      if (meter.status !== 'ACTIVE' || eventSchemaName !== event.schemaName) continue;
+      if (!(meter.filters ?? []).every((f) => event.dimensions[f.field] === f.value)) continue;
+      if (meter.aggregation === 'COUNT') {
+        out.set(meter.id, new Decimal(1));
+        continue;
+      }
+      const name = meter.computations?.[0]?.computation.trim();
+      const value = name ? attr(name) : undefined;
+      if (value) out.set(meter.id, value);
+    }
+    return out;
+  }
+
+  // Invoices -------------------------------------------------------------------------------
+
+  private openDraft(account: Account, start: number): InvoiceRecord {
+    const record: InvoiceRecord = {
+      id: `inv.${randomBytes(6).toString('base64url')}.${randomBytes(3).toString('hex')}`,
+      accountId: account.id,
+      customerId: account.customerId,
+      status: 'DRAFT',
+      startDate: start,
+      endDate: addMonths(start, 1),
+      updatedAt: start,
+      usage: new Map(),
+    };
+    this.invoices.set(record.id, record);
+    this.draftOf.set(account.id, record.id);
+    return record;
+  }
+
+  private draftFor(account: Account): InvoiceRecord {
+    const id = this.draftOf.get(account.id);
+    const record = id === undefined ? undefined : this.invoices.get(id);
+    return record ?? this.openDraft(account, this.now());
+  }
+
+  renderInvoice(record: InvoiceRecord): Invoice {
+    const account = this.getAccount(record.accountId);
+    return renderInvoice(record, {
+      account,
+      customer: this.getCustomer(account.customerId),
+      meters: new Map([...this.meters].map(([id, m]) => [id, m.meter])),
+      pricePlan: this.pricePlanOf(account.id),
+    });
+  }
+
+  getInvoice(id: string): Invoice {
+    const record = this.invoices.get(id);
+    if (!record) throw new TogaiApiError(404, `Invoice with id ${id} not found`);
+    return this.renderInvoice(record);
+  }
+
+  /** Every invoice, in creation order. */
+  listInvoices(): Invoice[] {
+    return [...this.invoices.values()].map((r) => this.renderInvoice(r));
+  }
+
+  /**
+   * Ends the account's billing cycle now: its DRAFT invoice becomes DUE (FINALIZED, `generatedAt`
+   * and the invoice date set to now, priced and frozen), a new DRAFT opens, and
+   * `invoice.generated` fires. Returns the generated invoice.
+   */
+  closeCycle(accountId: string): Invoice {
+    const account = this.getAccount(accountId);
+    const record = this.draftFor(account);
+    const now = this.now();
+    record.status = 'DUE';
+    record.endDate = Math.max(now, record.startDate);
+    record.generatedAt = now;
+    record.updatedAt = now;
+    record.sequenceId = `INV-${String(++this.sequence).padStart(6, '0')}`;
+    const invoice = this.renderInvoice(record);
+    record.frozen = invoice;
+    this.openDraft(account, now);
+    this.emit({ type: 'invoice.generated', entityId: invoice.id, entity: invoice });
+    return invoice;
+  }
+
+  /** Closes the cycle of every account, in creation order. */
+  closeAllCycles(): Invoice[] {
+    return [...this.accounts.keys()].map((id) => this.closeCycle(id));
+  }
+}
