@@ -45,7 +45,7 @@ export function loadKeyring(config: Config, log: Logger): Keyring {
       'dev mode: created a local encryption key for connection secrets; set TZS_ENCRYPTION_KEY in production',
     );
   } else {
-    log.info({ path }, 'dev mode: using the local encryption key file');
+    log.debug({ path }, 'dev mode: using the local encryption key file');
   }
   return new Keyring({ id: parsed.data.id, key: Buffer.from(parsed.data.key, 'base64') }, retired);
 }

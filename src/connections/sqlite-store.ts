@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Keyring } from './crypto.js';
@@ -49,6 +49,8 @@ export class SqliteConnectionStore implements ConnectionStore {
   ) {
     mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
+    // Ciphertexts only, but still nobody else's business (SQLite gives -wal/-shm the same mode).
+    chmodSync(path, 0o600);
     this.db.pragma('journal_mode = WAL');
     // The CLI and a running gateway share the file: wait for each other's writes.
     this.db.pragma('busy_timeout = 5000');

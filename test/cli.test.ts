@@ -1,0 +1,243 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import express from 'express';
+import { tempDir } from './connections/helpers.js';
+
+const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+
+const ZUORA_ID = 'cli-client';
+const ZUORA_SECRET = 'cli-zuora-secret-5b9e0c41d7a2';
+const TOGAI_TOKEN = 'cli-togai-token-8f3a6e2d1c07';
+
+/**
+ * Stand-ins for Zuora's /oauth/token and one Togai list call, so the CLI's real credential
+ * verifier (src/clients) has something on loopback to talk to.
+ */
+function startVendorStub(): Promise<Server> {
+  const app = express();
+  app.post('/oauth/token', express.urlencoded({ extended: false }), (req, res) => {
+    const body = req.body as Record<string, string>;
+    if (body['client_id'] === ZUORA_ID && body['client_secret'] === ZUORA_SECRET) {
+      res.json({
+        access_token: 'tok-1',
+        token_type: 'bearer',
+        expires_in: 3599,
+        scope: 'entity.1',
+        jti: 'j1',
+      });
+    } else {
+      res
+        .status(401)
+        .json({ reasons: [{ code: '90000011', message: 'invalid client credentials' }], success: false });
+    }
+  });
+  app.get('/usage_meters', (req, res) => {
+    if (req.get('authorization') === `Bearer ${TOGAI_TOKEN}`) res.json({ data: [] });
+    else res.status(401).json({ message: 'Unauthorized' });
+  });
+  return new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+}
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe('tzs CLI (spawned, temp SQLite)', function () {
+  this.timeout(30_000);
+  let dir: ReturnType<typeof tempDir>;
+  let stub: Server;
+  let base: string;
+  const transcript: string[] = [];
+
+  before(async () => {
+    dir = tempDir('tzs-cli-');
+    stub = await startVendorStub();
+    base = `http://127.0.0.1:${(stub.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    await new Promise<void>((r) => stub.close(() => r()));
+    dir.remove();
+  });
+
+  function run(...args: string[]): Promise<Run> {
+    // A clean environment: the CLI must work from DATA_DIR alone (dev mode, local key file).
+    const env = {
+      PATH: process.env['PATH'] ?? '',
+      DATA_DIR: dir.path,
+      LOG_LEVEL: 'info',
+      PUBLIC_BASE_URL: 'https://sync.example.com',
+    };
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.once('error', reject);
+      child.once('close', (code) => {
+        transcript.push(stdout, stderr);
+        resolve({ code, stdout, stderr });
+      });
+    });
+  }
+
+  it('adds, lists, shows, tests, rotates and removes a connection; secrets only in the one-time setup', async () => {
+    const file = join(dir.path, 'acme.yaml');
+    writeFileSync(
+      file,
+      [
+        'name: Acme',
+        'zuora:',
+        `  endpoint: ${base}`,
+        '  customEndpoint: true',
+        `  clientId: ${ZUORA_ID}`,
+        `  clientSecret: ${ZUORA_SECRET}`,
+        'togai:',
+        `  baseUrl: ${base}`,
+        `  apiToken: ${TOGAI_TOKEN}`,
+        'usageSyncMode: revenue',
+      ].join('\n'),
+    );
+    const add = await run('connections', 'add', '--file', file, '--invoice-status', 'Posted', '--json');
+    assert.equal(add.code, 0, add.stderr);
+    const created = JSON.parse(add.stdout) as {
+      connection: {
+        id: string;
+        zuora: { invoiceStatus: string; customEndpoint: boolean };
+        usageSyncMode: string;
+      };
+      setup: {
+        zuora: { url: string; basic: { password: string }; hmac: { secret: string } };
+        togai: { url: string; hmac: { secret: string } };
+      };
+    };
+    const id = created.connection.id;
+    assert.match(id, /^conn_[a-z0-9]+$/);
+    assert.equal(created.connection.zuora.invoiceStatus, 'Posted', 'a flag overrides the file');
+    assert.equal(created.connection.usageSyncMode, 'revenue');
+    assert.equal(created.connection.zuora.customEndpoint, true);
+    assert.equal(created.setup.zuora.url, `https://sync.example.com/webhooks/zuora/${id}`);
+    assert.equal(created.setup.togai.url, `https://sync.example.com/webhooks/togai/${id}`);
+    assert.match(add.stderr, /created a local encryption key/);
+    assert.equal(statSync(join(dir.path, 'encryption-key.json')).mode & 0o777, 0o600);
+
+    const list = await run('connections', 'list', '--json');
+    assert.equal(list.code, 0, list.stderr);
+    const listed = JSON.parse(list.stdout) as { connections: { id: string; name: string }[] };
+    assert.deepEqual(
+      listed.connections.map((c) => [c.id, c.name]),
+      [[id, 'Acme']],
+    );
+
+    const show = await run('connections', 'show', 'acme');
+    assert.equal(show.code, 0, show.stderr);
+    assert.match(show.stdout, new RegExp(`${id}  Acme`));
+    assert.match(show.stdout, /CUSTOM ENDPOINT/);
+    assert.match(show.stdout, /secret cli-…\*\*\*\*/);
+
+    const test = await run('connections', 'test', id, '--json');
+    assert.equal(test.code, 0, test.stderr);
+    assert.deepEqual(JSON.parse(test.stdout), { id, ok: true, zuora: { ok: true }, togai: { ok: true } });
+
+    const rotate = await run('connections', 'rotate', id, '--grace', '5');
+    assert.equal(rotate.code, 0, rotate.stderr);
+    assert.match(rotate.stdout, /Paste into Zuora's callout template/);
+    assert.ok(!rotate.stdout.includes(created.setup.togai.hmac.secret), 'new credentials, not the old ones');
+
+    // Nothing but the one-time setup output ever carried a secret.
+    const setupOutputs = new Set([add.stdout, rotate.stdout]);
+    const others = transcript.filter((t) => !setupOutputs.has(t)).join('\n');
+    for (const s of [
+      ZUORA_SECRET,
+      TOGAI_TOKEN,
+      created.setup.zuora.basic.password,
+      created.setup.zuora.hmac.secret,
+      created.setup.togai.hmac.secret,
+    ]) {
+      assert.ok(!others.includes(s), 'a secret leaked into list/show/test output or a log line');
+    }
+    const db = new Database(join(dir.path, 'tzs.sqlite'), { readonly: true });
+    const raw = JSON.stringify(db.prepare('SELECT * FROM tzs_connections').all());
+    db.close();
+    assert.ok(!raw.includes(ZUORA_SECRET) && !raw.includes(TOGAI_TOKEN), 'secrets are encrypted at rest');
+
+    const refuse = await run('connections', 'remove', id);
+    assert.equal(refuse.code, 1);
+    assert.match(refuse.stderr, /needs --yes/);
+    const remove = await run('connections', 'remove', id, '--yes', '--json');
+    assert.equal(remove.code, 0, remove.stderr);
+    assert.deepEqual(JSON.parse(remove.stdout), { removed: { id, name: 'Acme' } });
+    const empty = await run('connections', 'list');
+    assert.match(empty.stdout, /No connections/);
+  });
+
+  it('refuses wrong credentials naming the side, and non-Zuora endpoints listing the valid ones', async () => {
+    const common = ['--name', 'Bad', '--zuora-client-id', ZUORA_ID, '--togai-base-url', base];
+    const badZuora = await run(
+      'connections',
+      'add',
+      ...common,
+      '--zuora-endpoint',
+      base,
+      '--custom-endpoint',
+      '--zuora-client-secret',
+      'wrong-secret',
+      '--togai-api-token',
+      TOGAI_TOKEN,
+      '--json',
+    );
+    assert.equal(badZuora.code, 1);
+    const body = JSON.parse(badZuora.stderr.slice(badZuora.stderr.indexOf('{\n'))) as {
+      error: string;
+      failures: { side: string; reason: string }[];
+    };
+    assert.equal(body.error, 'credentials_refused');
+    assert.deepEqual(
+      body.failures.map((f) => f.side),
+      ['zuora'],
+    );
+    assert.match(body.failures[0]?.reason ?? '', /HTTP 401/);
+
+    const badTogai = await run(
+      'connections',
+      'add',
+      ...common,
+      '--zuora-endpoint',
+      base,
+      '--custom-endpoint',
+      '--zuora-client-secret',
+      ZUORA_SECRET,
+      '--togai-api-token',
+      'wrong-token',
+    );
+    assert.equal(badTogai.code, 1);
+    assert.match(badTogai.stderr, /error: Togai credential check failed: .*401/);
+    assert.doesNotMatch(badTogai.stderr, /Zuora credential check failed/);
+
+    const notZuora = await run(
+      'connections',
+      'add',
+      ...common,
+      '--zuora-endpoint',
+      base,
+      '--zuora-client-secret',
+      ZUORA_SECRET,
+      '--togai-api-token',
+      TOGAI_TOKEN,
+    );
+    assert.equal(notZuora.code, 1);
+    assert.match(notZuora.stderr, /not one of Zuora's official REST endpoints/);
+    assert.match(notZuora.stderr, /https:\/\/rest\.eu\.zuora\.com/);
+    assert.match(notZuora.stderr, /--custom-endpoint/);
+  });
+});
