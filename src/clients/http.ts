@@ -51,6 +51,7 @@ export async function sendRequest(
   baseUrl: string,
   req: HttpRequest,
   timeouts: Timeouts,
+  signal?: AbortSignal,
 ): Promise<HttpResponse> {
   const url = joinUrl(baseUrl, req.path);
   if (req.searchParams) url.search = req.searchParams.toString();
@@ -68,6 +69,7 @@ export async function sendRequest(
     headers,
     ...(body !== undefined && { body }),
     responseType: 'text',
+    ...(signal !== undefined && { signal }),
     throwHttpErrors: false,
     followRedirect: false,
     retry: { limit: 0 },

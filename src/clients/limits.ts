@@ -31,9 +31,9 @@ export interface ZuoraLimits {
 }
 
 export interface TogaiLimits {
-  /** Maximum requests started per second from this process (non-ingestion APIs). Default 10. */
+  /** Maximum requests started per second from this process (non-ingestion APIs); may be fractional. Default 10. */
   ratePerSecond?: number;
-  /** Maximum ingestion requests started per second from this process. Default 50. */
+  /** Maximum ingestion requests started per second from this process; may be fractional. Default 50. */
   ingestRatePerSecond?: number;
 }
 
@@ -43,8 +43,20 @@ function positiveInt(value: number | undefined, fallback: number, what: string):
   return v;
 }
 
+function positiveRate(value: number | undefined, fallback: number, what: string): number {
+  const v = value ?? fallback;
+  if (!Number.isFinite(v) || v <= 0) throw new RangeError(`${what} must be a positive number, got ${v}`);
+  return v;
+}
+
+/**
+ * Paced, not bursty: one start every `1000 / rate` ms (rounded up). A burst of `rate` per window
+ * of our own would not line up with the vendor's window, and two bursts straddling the vendor's
+ * window boundary would double its count; evenly spaced starts put at most `rate` in ANY
+ * one-second span. Fractional rates (0.5/s) work the same way.
+ */
 function rateQueue(perSecond: number): PQueue {
-  return new PQueue({ intervalCap: perSecond, interval: 1000, carryoverConcurrencyCount: true });
+  return new PQueue({ intervalCap: 1, interval: Math.max(1, Math.ceil(1000 / perSecond)) });
 }
 
 interface Entry {
@@ -74,12 +86,12 @@ export class LimiterRegistry {
   }
 
   togai(connectionId: string, limits: TogaiLimits = {}): PQueue {
-    const rate = positiveInt(limits.ratePerSecond, DEFAULT_TOGAI_RATE_PER_SECOND, 'Togai rate');
+    const rate = positiveRate(limits.ratePerSecond, DEFAULT_TOGAI_RATE_PER_SECOND, 'Togai rate');
     return this.#get(`togai:${connectionId}`, `r${rate}`, () => rateQueue(rate));
   }
 
   togaiIngest(connectionId: string, limits: TogaiLimits = {}): PQueue {
-    const rate = positiveInt(
+    const rate = positiveRate(
       limits.ingestRatePerSecond,
       DEFAULT_TOGAI_INGEST_RATE_PER_SECOND,
       'Togai ingestion rate',

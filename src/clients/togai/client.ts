@@ -47,6 +47,11 @@ export interface TogaiClientOptions {
   limits?: TogaiLimits;
   timeouts?: Partial<Timeouts>;
   logger?: Logger;
+  /**
+   * Aborts queued and in-flight calls, e.g. the activity's `Context.current().cancellationSignal`
+   * (build a client per activity: caches and limiters live in process-wide registries anyway).
+   */
+  signal?: AbortSignal;
   /** Tests inject their own; production uses the process-wide registry. */
   limiters?: LimiterRegistry;
 }
@@ -115,8 +120,9 @@ export class TogaiClient {
             this.#opts.baseUrl,
             { ...req, headers: { ...req.headers, authorization: `Bearer ${this.#opts.apiToken}` } },
             this.#timeouts,
+            this.#opts.signal,
           ),
-        { throwOnTimeout: true },
+        { throwOnTimeout: true, ...(this.#opts.signal !== undefined && { signal: this.#opts.signal }) },
       );
     } catch (err) {
       if (err instanceof VendorError) throw err;

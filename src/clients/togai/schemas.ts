@@ -135,18 +135,37 @@ export interface TogaiInvoiceLine {
   lineItems?: TogaiInvoiceLine[] | null | undefined;
 }
 
+/**
+ * Children of a line arrive as `lineItems` (Togai's example) or, from a strictly spec-valid
+ * answer (the schema closes InvoiceLineItem, so only its free-form `metadata` can hold them), as
+ * `metadata.lineItems`. Both are read as `lineItems`.
+ */
+function liftNestedLines(raw: unknown): unknown {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const line = raw as Record<string, unknown>;
+  const meta = line['metadata'];
+  if (line['lineItems'] !== undefined || meta === null || typeof meta !== 'object' || Array.isArray(meta)) {
+    return raw;
+  }
+  const { lineItems, ...rest } = meta as Record<string, unknown>;
+  return Array.isArray(lineItems) ? { ...line, lineItems, metadata: rest } : raw;
+}
+
 export const invoiceLineSchema: z.ZodType<TogaiInvoiceLine> = z.lazy(() =>
-  z.object({
-    id: optStr,
-    description: z.string(),
-    type: z.string(),
-    valuePerQuantity: decimalSchema.nullish(),
-    quantity: decimalSchema.nullish(),
-    units: optStr,
-    value: decimalSchema,
-    metadata: z.record(z.string(), z.unknown()).nullish(),
-    lineItems: z.array(invoiceLineSchema).nullish(),
-  }),
+  z.preprocess(
+    liftNestedLines,
+    z.object({
+      id: optStr,
+      description: z.string(),
+      type: z.string(),
+      valuePerQuantity: decimalSchema.nullish(),
+      quantity: decimalSchema.nullish(),
+      units: optStr,
+      value: decimalSchema,
+      metadata: z.record(z.string(), z.unknown()).nullish(),
+      lineItems: z.array(invoiceLineSchema).nullish(),
+    }),
+  ),
 );
 
 const invoiceCommon = {

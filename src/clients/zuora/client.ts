@@ -67,6 +67,11 @@ export interface ZuoraClientOptions {
   /** Refresh tokens this long before they expire (capped at half the lifetime). Default 5 min. */
   refreshAheadMs?: number;
   logger?: Logger;
+  /**
+   * Aborts queued and in-flight calls, e.g. the activity's `Context.current().cancellationSignal`
+   * (build a client per activity: caches and limiters live in process-wide registries anyway).
+   */
+  signal?: AbortSignal;
   /** Tests inject their own; production uses the process-wide registries. */
   limiters?: LimiterRegistry;
   tokens?: ZuoraTokenRegistry;
@@ -145,8 +150,10 @@ export class ZuoraClient {
     const queue = this.#limiters.zuora(this.#opts.connectionId, this.#opts.limits);
     const started = Date.now();
     try {
-      const res = await queue.add(() => sendRequest(this.#opts.baseUrl, req, this.#timeouts), {
+      const signal = this.#opts.signal;
+      const res = await queue.add(() => sendRequest(this.#opts.baseUrl, req, this.#timeouts, signal), {
         throwOnTimeout: true,
+        ...(signal !== undefined && { signal }),
       });
       this.#log?.debug({ operation, status: res.status, ms: Date.now() - started }, 'zuora call');
       return res;
