@@ -1,6 +1,9 @@
 import type { Server } from 'node:http';
 import { getConfig, type Config } from './config.js';
 import { createGatewayApp } from './api/app.js';
+import { resolveAdminToken } from './api/admin.js';
+import { createDefaultVerifier } from './connections/default-verifier.js';
+import { openConnections, type Connections } from './connections/open.js';
 import { createLogger, type Logger } from './logger.js';
 import { isMain, onShutdownSignal } from './shared/process.js';
 import { lazyConnection, temporalAddress } from './temporal/connection.js';
@@ -10,13 +13,37 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(config: Config, log: Logger): Promise<RunningGateway> {
+export interface GatewayOptions {
+  /** Already-open connections (store + service); the gateway opens its own otherwise, and closes those. */
+  connections?: Connections;
+}
+
+export async function startGateway(
+  config: Config,
+  log: Logger,
+  options: GatewayOptions = {},
+): Promise<RunningGateway> {
+  // Resolved before anything opens: production without ADMIN_TOKEN refuses to start.
+  const adminToken = resolveAdminToken(config, log);
+  const connections = options.connections ?? (await openConnections(config, log, createDefaultVerifier()));
+  const ownsConnections = !options.connections;
   const connection = lazyConnection(config);
-  const app = createGatewayApp({ connection, log });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.gateway.port, config.gateway.host, () => resolve(s));
-    s.once('error', reject);
+  const app = createGatewayApp({
+    connection,
+    log,
+    admin: { service: connections.service, token: adminToken },
   });
+  let server: Server;
+  try {
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(config.gateway.port, config.gateway.host, () => resolve(s));
+      s.once('error', reject);
+    });
+  } catch (err) {
+    if (ownsConnections) await connections.close().catch(() => undefined);
+    await connection.close().catch(() => undefined);
+    throw err;
+  }
   const host = config.gateway.host === '0.0.0.0' ? 'localhost' : config.gateway.host;
   const url = `http://${host}:${config.gateway.port}`;
   log.info({ url, temporal: temporalAddress(config) }, 'gateway listening');
@@ -26,6 +53,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await connection.close();
+      if (ownsConnections) await connections.close();
     },
   };
 }

@@ -74,6 +74,7 @@ try {
     `  Temporal:    ${config.temporal.address ?? devServer?.address} (namespace ${config.temporal.namespace})`,
     uiUrl ? `  Web UI:      ${uiUrl}` : '  Web UI:      served by your Temporal deployment',
     `  Gateway:     ${gateway.url}  (GET /healthz, GET /readyz)`,
+    `  Admin API:   ${gateway.url}/admin (bearer token; connections: npx tzs connections --help)`,
     '  Press Ctrl-C to stop.',
     '',
   ];

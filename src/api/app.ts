@@ -1,6 +1,8 @@
 import express, { type Express } from 'express';
 import type { Connection } from '@temporalio/client';
 import type { Logger } from '../logger.js';
+import type { ConnectionService } from '../connections/service.js';
+import { createAdminRouter } from './admin.js';
 import { versions } from '../shared/versions.js';
 
 export interface GatewayDeps {
@@ -8,6 +10,8 @@ export interface GatewayDeps {
   log: Logger;
   /** How long /readyz waits for Temporal before saying "not ready". */
   readinessTimeoutMs?: number;
+  /** The connection service and the admin bearer token; without them /admin is not mounted. */
+  admin?: { service: ConnectionService; token: string };
 }
 
 /**
@@ -35,6 +39,10 @@ export function createGatewayApp(deps: GatewayDeps): Express {
       res.status(503).json({ status: 'not ready', reason: 'Temporal is unreachable' });
     }
   });
+
+  if (deps.admin) {
+    app.use('/admin', createAdminRouter({ ...deps.admin, log: deps.log }));
+  }
 
   return app;
 }
