@@ -65,6 +65,30 @@ export interface TogaiSimulatorOptions {
 }
 
 export const DEFAULT_API_TOKEN = 'togai-sim-token';
+
+/** The operations of the official contract the simulator answers; the others get 501 `{message}`. */
+export const SIMULATED_OPERATIONS = [
+  'authenticate',
+  'createCustomer',
+  'getCustomers',
+  'getCustomer',
+  'updateCustomer',
+  'createAccount',
+  'getAccounts',
+  'getAccount',
+  'updateAccount',
+  'insertSetting',
+  'listSetting',
+  'getSetting',
+  'updateSetting',
+  'getUsageMetersForEventSchema',
+  'getUsageMeter',
+  'ingest',
+  'ingestBatch',
+  'listInvoices',
+  'getInvoice',
+] as const;
+export type SimulatedOperation = (typeof SIMULATED_OPERATIONS)[number];
 const INGEST_PATHS = new Set(['/ingest', '/ingestBatch']);
 const LIST_DEFAULT_PAGE_SIZE = 50;
 /** `GET /invoices`: "Max page size cannot be more than 50", answered 422 as the spec documents. */
