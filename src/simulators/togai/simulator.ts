@@ -389,29 +389,19 @@ export class TogaiSimulator {
     });
 
     app.get('/invoices', (req, res) => {
-      const status = queryString(req, 'status');
-      const ownerId = queryString(req, 'owner_id');
-      const customerId = queryString(req, 'customer_id');
-      const start = queryNumber(req, 'start_time');
-      const end = queryNumber(req, 'end_time');
-      const invoices = store()
-        .listInvoices()
-        .filter((inv) => {
-          const at = Date.parse(inv.invoiceDate);
-          return (
-            (status === undefined || inv.status === status) &&
-            (ownerId === undefined || inv.ownerId === ownerId) &&
-            (customerId === undefined || inv.customerId === customerId) &&
-            (start === undefined || at >= start) &&
-            (end === undefined || at <= end)
-          );
-        });
-      const page = paginate(invoices, (i) => i.id, {
+      const records = store().findInvoices({
+        status: queryString(req, 'status'),
+        ownerId: queryString(req, 'owner_id'),
+        customerId: queryString(req, 'customer_id'),
+        startTime: queryNumber(req, 'start_time'),
+        endTime: queryNumber(req, 'end_time'),
+      });
+      const page = paginate(records, (r) => r.id, {
         ...this.pageRequest(req),
         maxPageSize: INVOICE_MAX_PAGE_SIZE,
         tooLargeStatus: 422,
       });
-      res.json({ ...page, data: page.data.map(summarize) });
+      res.json({ ...page, data: page.data.map((r) => summarize(store().renderInvoice(r))) });
     });
     app.get('/invoices/:invoiceId', (req, res) => {
       res.json(store().getInvoice(param(req, 'invoiceId')));

@@ -430,6 +430,28 @@ export class TogaiStore {
   }
 
   /**
+   * The invoice records `GET /invoices` selects, in creation order, filtered before rendering so
+   * a page costs one render per invoice on it. The time window (epoch ms, both ends inclusive)
+   * applies to the invoice date: the planned cycle end of a DRAFT, the generation time of a DUE.
+   */
+  findInvoices(filter: {
+    status?: string | undefined;
+    ownerId?: string | undefined;
+    customerId?: string | undefined;
+    startTime?: number | undefined;
+    endTime?: number | undefined;
+  }): InvoiceRecord[] {
+    return [...this.invoices.values()].filter(
+      (r) =>
+        (filter.status === undefined || r.status === filter.status) &&
+        (filter.ownerId === undefined || r.accountId === filter.ownerId) &&
+        (filter.customerId === undefined || r.customerId === filter.customerId) &&
+        (filter.startTime === undefined || r.endDate >= filter.startTime) &&
+        (filter.endTime === undefined || r.endDate <= filter.endTime),
+    );
+  }
+
+  /**
    * Ends the account's billing cycle now: its DRAFT invoice becomes DUE (FINALIZED, `generatedAt`
    * and the invoice date set to now, priced and frozen), a new DRAFT opens, and
    * `invoice.generated` fires. Returns the generated invoice.
