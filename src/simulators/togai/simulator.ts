@@ -11,6 +11,7 @@ import { listen } from '../common/server.js';
 import { WebhookDispatcher } from '../common/webhooks.js';
 import { TogaiAuth } from './auth.js';
 import { loadTogaiContract } from './contract.js';
+import { InexactAmountError } from './decimal.js';
 import { TogaiApiError } from './errors.js';
 import { summarize } from './invoices.js';
 import { paginate } from './pagination.js';
@@ -287,6 +288,7 @@ export class TogaiSimulator {
     app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
       if (res.headersSent) return next(err);
       if (err instanceof TogaiApiError) return sendError(res, err.status, err.message);
+      if (err instanceof InexactAmountError) return sendError(res, 500, err.message);
       const type = typeof err === 'object' && err !== null && 'type' in err ? err.type : undefined;
       if (type === 'entity.parse.failed') return sendError(res, 400, 'Malformed JSON body');
       if (type === 'entity.too.large') return sendError(res, 413, 'Request body too large');

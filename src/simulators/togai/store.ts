@@ -460,13 +460,19 @@ export class TogaiStore {
     const account = this.getAccount(accountId);
     const record = this.draftFor(account);
     const now = this.now();
-    record.status = 'DUE';
-    record.endDate = Math.max(now, record.startDate);
-    record.generatedAt = now;
-    record.updatedAt = now;
-    record.sequenceId = `INV-${String(++this.sequence).padStart(6, '0')}`;
-    const invoice = this.renderInvoice(record);
-    record.frozen = invoice;
+    const closed: InvoiceRecord = {
+      ...record,
+      status: 'DUE',
+      endDate: Math.max(now, record.startDate),
+      generatedAt: now,
+      updatedAt: now,
+      sequenceId: `INV-${String(this.sequence + 1).padStart(6, '0')}`,
+    };
+    // Rendered before anything changes: a pricing failure leaves the DRAFT open and intact.
+    const invoice = this.renderInvoice(closed);
+    closed.frozen = invoice;
+    this.invoices.set(closed.id, closed);
+    this.sequence++;
     this.openDraft(account, now);
     this.emit({ type: 'invoice.generated', entityId: invoice.id, entity: invoice });
     return invoice;

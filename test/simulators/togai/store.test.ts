@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { InexactAmountError } from '../../../src/simulators/togai/decimal.js';
 import { TogaiApiError } from '../../../src/simulators/togai/errors.js';
 import { usageRateCardSchema } from '../../../src/simulators/togai/pricing.js';
 import { fullSettingId, TogaiStore, type TogaiDomainEvent } from '../../../src/simulators/togai/store.js';
@@ -248,5 +249,23 @@ describe('simulators/togai store', () => {
       [1],
     );
     assert.equal(drafts[0]?.totalAmount, 0, 'no plan, no revenue');
+  });
+
+  it('a cycle whose amounts cannot be written exactly stays open: nothing half-closed', () => {
+    const { store, events } = setup();
+    store.ingest([
+      ev({
+        schemaName: 'togai-usage',
+        dimensions: { usage_meter_id: 'um.calls' },
+        attributes: [{ name: 'usage', value: '0.12345678901234567891' }],
+      }),
+    ]);
+    assert.throws(() => store.closeCycle('A1'), InexactAmountError);
+    const records = [...store.invoices.values()];
+    assert.deepEqual(
+      records.map((r) => [r.status, r.sequenceId]),
+      [['DRAFT', undefined]],
+    );
+    assert.equal(events.filter((e) => e.type === 'invoice.generated').length, 0);
   });
 });
