@@ -19,6 +19,19 @@ export const REDACTED_KEYS = [
   'hmacSecret',
   'webhookSecret',
   'encryptionKey',
+  // Connection secrets (src/connections): the whole `secrets` object of a connection record, and
+  // each field wherever it travels on its own.
+  'secrets',
+  'zuoraClientSecret',
+  'togaiApiToken',
+  'zuoraBasicPassword',
+  'zuoraHmacSecret',
+  'togaiHmacSecret',
+  'basicPassword',
+  'basicPasswords',
+  'hmacSecrets',
+  'adminToken',
+  'databaseUrl',
 ];
 
 const redactPaths = REDACTED_KEYS.flatMap((k) => [
