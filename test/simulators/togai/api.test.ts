@@ -225,7 +225,7 @@ describe('simulators/togai API behaviour', function () {
   });
 
   it('injects faults per route through the admin API, answered in Togai error shape', async () => {
-    const { call, admin } = await start({
+    const { running, call, admin } = await start({
       faults: [{ method: 'GET', path: '/usage_meters', errorRate: 1, times: 1 }],
     });
     assertTogaiError(await call('GET', '/usage_meters'), 500);
@@ -248,6 +248,36 @@ describe('simulators/togai API behaviour', function () {
 
     await admin.setFaults([{ path: '/invoices', errorRate: 1, errorStatus: 503 }]);
     assertTogaiError(await call('GET', '/invoices'), 503);
+
+    // Transport faults: a reset, a hang (the client's timeout ends it), a body cut mid-way.
+    const get = (path: string, timeoutMs = 5000) =>
+      fetch(`${running.url}${path}`, {
+        headers: { Authorization: `Bearer ${TOKEN}` },
+        signal: AbortSignal.timeout(timeoutMs),
+      }).then((r) => r.text());
+    await admin.setFaults([{ path: '/customers', resetRate: 1, times: 1 }]);
+    await assert.rejects(get('/customers'));
+    await admin.setFaults([{ path: '/customers', hangRate: 1, times: 1 }]);
+    await assert.rejects(get('/customers', 200), { name: 'TimeoutError' });
+    await admin.setFaults([
+      { method: 'POST', path: '/customers', commitThenFailRate: 1, commitThenFailMode: 'cut', times: 1 },
+    ]);
+    const cut = fetch(`${running.url}/customers`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ ...body, id: 'CUST-CUT' }),
+    }).then((r) => r.text());
+    await assert.rejects(cut);
+    assert.equal(
+      (await call('GET', '/customers/CUST-CUT')).status,
+      200,
+      'created, though the answer was cut',
+    );
+    await admin.setFaults([{ path: '/customers', latencyMs: 5, jitterMs: 5, times: 1 }]);
+    assert.equal((await call('GET', '/customers')).status, 200);
+    assert.deepEqual(obj(await (await fetch(`${running.url}/__admin/faults`)).json())['injected'], {
+      latency: 1,
+    });
   });
 
   it('ingested usage accrues on the DRAFT invoice; closing the cycle yields DUE invoices with exact USD and EUR amounts', async () => {
