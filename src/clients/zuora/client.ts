@@ -97,6 +97,24 @@ export function zuoraFilter(f: ZuoraFilter): string {
   return `${f.field}.${f.op ?? 'EQ'}:${String(f.value)}`;
 }
 
+/**
+ * Every row of an object query, page by page:
+ * `for await (const a of zuoraQueryAll((cursor) => zuora.queryAccounts({ filters, cursor }))) …`.
+ */
+export async function* zuoraQueryAll<T>(
+  page: (cursor: string | undefined) => Promise<QueryPage<T>>,
+): AsyncGenerator<T> {
+  const seen = new Set<string>();
+  let cursor: string | undefined;
+  do {
+    const res = await page(cursor);
+    yield* res.data;
+    cursor = res.nextPage ?? undefined;
+    if (cursor !== undefined && seen.has(cursor)) return;
+    if (cursor !== undefined) seen.add(cursor);
+  } while (cursor !== undefined && cursor !== '');
+}
+
 function withCustomFields<T extends { customFields?: CustomFields }>(body: T): Record<string, unknown> {
   const { customFields, ...rest } = body;
   for (const key of Object.keys(customFields ?? {})) {
