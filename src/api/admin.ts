@@ -86,13 +86,10 @@ function requireBearer(token: string): RequestHandler {
     const header = req.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match?.[1] || !safeEqual(match[1], token)) {
-      res
-        .status(401)
-        .set('WWW-Authenticate', 'Bearer realm="tzs-admin"')
-        .json({
-          error: 'unauthorized',
-          message: 'A valid admin bearer token is required (Authorization: Bearer <ADMIN_TOKEN>)',
-        });
+      res.status(401).set('WWW-Authenticate', 'Bearer realm="tzs-admin"').json({
+        error: 'unauthorized',
+        message: 'A valid admin bearer token is required (Authorization: Bearer <ADMIN_TOKEN>)',
+      });
       return;
     }
     next();
