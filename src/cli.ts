@@ -25,8 +25,9 @@ const out: Out = (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`);
 
 async function withConnections<T>(fn: (c: Connections) => Promise<T>): Promise<T> {
   const config = getConfig();
-  // Logs go to stderr: stdout is for results (and must stay parseable with --json).
-  const log = createLogger(config.logLevel, process.stderr);
+  // Logs go to stderr: stdout is for results (and must stay parseable with --json). The service's
+  // info lines ("connection created") repeat what the CLI prints, so info means warn here.
+  const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr);
   const connections = await openConnections(config, log, createDefaultVerifier());
   try {
     return await fn(connections);
