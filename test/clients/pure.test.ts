@@ -268,7 +268,10 @@ describe('clients: pure parts', () => {
       assert.ok(classify(res(503, { message: 'busy' })) instanceof RetryableError);
       const limited = classify(res(429, { message: 'Too many requests' }));
       assert.ok(limited instanceof RateLimitedError);
-      assert.equal(limited.retryAfterMs, undefined, 'Togai documents no Retry-After');
+      assert.equal(limited.retryAfterMs, 1000, 'no Retry-After documented: one rate window');
+      const told = classify(res(429, { message: 'Too many requests' }, { 'retry-after': '3' }));
+      assert.ok(told instanceof RateLimitedError);
+      assert.equal(told.retryAfterMs, 3000);
       const nf = classify(res(404, { message: 'Customer not found' }));
       assert.ok(nf instanceof NotFoundError);
       assert.equal(nf.failureType, 'TogaiNotFound');

@@ -242,6 +242,7 @@ describe('clients/togai against the Togai simulator', function () {
     assert.ok(f instanceof ApplicationFailure);
     assert.equal(f.type, 'TogaiRateLimited');
     assert.equal(f.nonRetryable, false);
+    assert.equal(f.nextRetryDelay, 1000, 'one rate window');
 
     for (const rule of [{ errorRate: 1, errorStatus: 503 }, { resetRate: 1 }, { hangRate: 1 }]) {
       await admin.setFaults([{ path: '/accounts/*', times: 1, ...rule }]);

@@ -13,7 +13,7 @@ import { describeTransportError, parseRetryAfter, type HttpResponse } from '../h
  * THE place where Togai answers become typed errors.
  *
  * Togai errors are `{"message": "..."}`. 429 is documented without Retry-After: when the header
- * is there we honour it, otherwise Temporal's backoff applies. Togai API tokens are static (no
+ * is there we honour it, otherwise the retry waits one rate window (1 s). Togai API tokens are static (no
  * refresh), so 401 fails at once; 403 means the token lacks the permission: also AuthFailed.
  */
 
@@ -24,6 +24,9 @@ function vendorMessageOf(body: unknown): string | undefined {
   }
   return undefined;
 }
+
+/** Delay before retrying a Togai 429 that names none (its rate windows are one second). */
+export const TOGAI_DEFAULT_RETRY_AFTER_MS = 1000;
 
 export function classifyTogaiResponse(operation: string, res: HttpResponse): VendorError | undefined {
   const { status } = res;
@@ -39,7 +42,8 @@ export function classifyTogaiResponse(operation: string, res: HttpResponse): Ven
   const what = `Togai ${operation} failed (HTTP ${status})${said}`;
 
   if (status === 429) {
-    const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
+    // Togai's limits are per second and its 429 documents no Retry-After: wait one window.
+    const retryAfterMs = parseRetryAfter(res.headers['retry-after']) ?? TOGAI_DEFAULT_RETRY_AFTER_MS;
     return new RateLimitedError(
       `Togai ${operation} was rate limited (HTTP 429${retryAfterMs !== undefined ? `, retry after ${retryAfterMs} ms` : ''})${said}`,
       details,
