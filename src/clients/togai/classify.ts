@@ -13,8 +13,9 @@ import { describeTransportError, parseRetryAfter, type HttpResponse } from '../h
  * THE place where Togai answers become typed errors.
  *
  * Togai errors are `{"message": "..."}`. 429 is documented without Retry-After: when the header
- * is there we honour it, otherwise the retry waits one rate window (1 s). Togai API tokens are static (no
- * refresh), so 401 fails at once; 403 means the token lacks the permission: also AuthFailed.
+ * is there we honour it, otherwise the retry waits one rate window (1 s). Togai API tokens are
+ * static (no refresh), so 401 fails at once; 403 means the token lacks the permission: also
+ * AuthFailed.
  */
 
 function vendorMessageOf(body: unknown): string | undefined {
