@@ -49,6 +49,7 @@ const FORMATS: Record<string, RegExp | true> = {
   email: /^[^\s@]+@[^\s@]+$/,
   uri: /^[a-z][a-z0-9+.-]*:\S*$/i,
   decimal: true,
+  URL: true,
   number: true,
   binary: true,
   byte: true,

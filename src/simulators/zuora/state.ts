@@ -1,0 +1,147 @@
+import { randomBytes } from 'node:crypto';
+import type { SeedSubscription } from './options.js';
+
+/** Zuora object IDs are 32 lower-case hex characters. */
+export function zuoraId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+export interface Contact {
+  id: string;
+  firstName: string;
+  lastName: string;
+  [field: string]: unknown;
+}
+
+export interface Account {
+  id: string;
+  accountNumber: string;
+  name: string;
+  currency: string;
+  status: 'Active' | 'Draft' | 'Canceled';
+  billCycleDay: number;
+  autoPay: boolean;
+  paymentTerm: string;
+  crmId?: string;
+  notes?: string;
+  batch: string;
+  billToContact: Contact;
+  soldToContact: Contact;
+  customFields: Record<string, string | number | boolean | null>;
+  createdDate: string;
+  updatedDate: string;
+}
+
+export interface InvoiceItem {
+  id: string;
+  /** Exact decimal strings. */
+  amount: string;
+  quantity: string | undefined;
+  unitPrice: string | undefined;
+  chargeName: string;
+  serviceStartDate: string;
+  serviceEndDate: string | undefined;
+  productRatePlanChargeId: string | undefined;
+  uom: string | undefined;
+  sku: string | undefined;
+  purchaseOrderNumber: string | undefined;
+}
+
+export interface Invoice {
+  id: string;
+  invoiceNumber: string;
+  accountId: string;
+  currency: string;
+  status: 'Draft' | 'Posted';
+  invoiceDate: string;
+  dueDate: string;
+  /** Exact decimal string: the sum of the items. */
+  amount: string;
+  comments: string | undefined;
+  items: InvoiceItem[];
+  customFields: Record<string, string | number | boolean | null>;
+  createdDate: string;
+  updatedDate: string;
+  postedDate: string | undefined;
+}
+
+export interface Usage {
+  id: string;
+  accountId: string;
+  accountNumber: string;
+  subscriptionId: string | undefined;
+  subscriptionNumber: string | undefined;
+  chargeId: string | undefined;
+  chargeNumber: string | undefined;
+  /** Exact decimal string. */
+  quantity: string;
+  uom: string;
+  startDateTime: string;
+  endDateTime: string | undefined;
+  description: string | undefined;
+  uniqueKey: string | undefined;
+  customFields: Record<string, string | number | boolean | null>;
+  createdDate: string;
+  updatedDate: string;
+}
+
+export interface Subscription extends SeedSubscription {
+  id: string;
+  accountId: string;
+  createdDate: string;
+}
+
+export interface Token {
+  clientId: string;
+  expiresAt: number;
+}
+
+/** The in-memory tenant. Plain maps: the admin API serialises them as they are. */
+export class ZuoraState {
+  accounts = new Map<string, Account>();
+  invoices = new Map<string, Invoice>();
+  usages = new Map<string, Usage>();
+  subscriptions = new Map<string, Subscription>();
+  tokens = new Map<string, Token>();
+  private accountSeq = 0;
+  private invoiceSeq = 0;
+
+  nextAccountNumber(): string {
+    this.accountSeq++;
+    return `A${String(this.accountSeq).padStart(8, '0')}`;
+  }
+
+  nextInvoiceNumber(): string {
+    this.invoiceSeq++;
+    return `INV${String(this.invoiceSeq).padStart(8, '0')}`;
+  }
+
+  /** By id or account number, as Zuora's `account-key`. */
+  findAccount(key: string): Account | undefined {
+    return this.accounts.get(key) ?? [...this.accounts.values()].find((a) => a.accountNumber === key);
+  }
+
+  /** By id or invoice number. */
+  findInvoice(key: string): Invoice | undefined {
+    return this.invoices.get(key) ?? [...this.invoices.values()].find((i) => i.invoiceNumber === key);
+  }
+
+  /** By id or subscription number. */
+  findSubscription(key: string): Subscription | undefined {
+    return (
+      this.subscriptions.get(key) ??
+      [...this.subscriptions.values()].find((s) => s.subscriptionNumber === key)
+    );
+  }
+
+  /** A JSON snapshot for the admin API (token values are secrets: only their count is shown). */
+  snapshot(): Record<string, unknown> {
+    return {
+      accounts: [...this.accounts.values()],
+      invoices: [...this.invoices.values()],
+      usages: [...this.usages.values()],
+      subscriptions: [...this.subscriptions.values()],
+      tokens: this.tokens.size,
+    };
+  }
+}
