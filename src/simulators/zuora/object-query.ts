@@ -64,7 +64,12 @@ function matches(row: Row, f: Filter): boolean {
 interface QueryableObject<T> {
   name: string;
   rows(ctx: ZuoraContext): T[];
+  /**
+   * The object as queries return it. Custom fields are filtered and sorted on but not returned:
+   * the official schemas only allow objects as additional properties of query results.
+   */
   view(ctx: ZuoraContext, item: T): Row;
+  custom(item: T): Row;
   /** Standard fields that can be filtered and sorted on. */
   filterable: string[];
   customFields(ctx: ZuoraContext): CustomField[];
@@ -102,7 +107,6 @@ const accounts: QueryableObject<Account> = {
       createdDate: a.createdDate,
       updatedById: 'simulator',
       updatedDate: a.updatedDate,
-      ...a.customFields,
     };
   },
   filterable: [
@@ -116,6 +120,7 @@ const accounts: QueryableObject<Account> = {
     'createdDate',
     'updatedDate',
   ],
+  custom: (a) => a.customFields,
   customFields: (ctx) => ctx.options.customFields.Account,
   findByKey: (ctx, key) => ctx.state.findAccount(key),
 };
@@ -142,7 +147,6 @@ const invoices: QueryableObject<Invoice> = {
     createdDate: inv.createdDate,
     updatedById: 'simulator',
     updatedDate: inv.updatedDate,
-    ...inv.customFields,
   }),
   filterable: [
     'id',
@@ -154,6 +158,7 @@ const invoices: QueryableObject<Invoice> = {
     'createdDate',
     'updatedDate',
   ],
+  custom: (inv) => inv.customFields,
   customFields: (ctx) => ctx.options.customFields.Invoice,
   findByKey: (ctx, key) => ctx.state.findInvoice(key),
 };
@@ -179,7 +184,6 @@ const usages: QueryableObject<Usage> = {
     createdDate: u.createdDate,
     updatedById: 'simulator',
     updatedDate: u.updatedDate,
-    ...u.customFields,
   }),
   filterable: [
     'id',
@@ -191,6 +195,7 @@ const usages: QueryableObject<Usage> = {
     'startDateTime',
     'createdDate',
   ],
+  custom: (u) => u.customFields,
   customFields: (ctx) => ctx.options.customFields.Usage,
   findByKey: (ctx, key) => ctx.state.usages.get(key),
 };
@@ -247,10 +252,17 @@ function registerObject<T>(app: Express, ctx: ZuoraContext, path: string, obj: Q
         return oqError(req, res, 400, ErrorCategory.malformed, `Invalid sort: ${raw}`);
       sorts.push({ field, desc: (m[2] ?? '').toUpperCase() === 'DESC' });
     }
-    let rows = obj.rows(ctx).map((item) => obj.view(ctx, item));
-    rows = rows.filter((row) => filters.every((f) => matches(row, f)));
+    const rows = obj
+      .rows(ctx)
+      .map((item) => {
+        const view = obj.view(ctx, item);
+        return { view, all: { ...view, ...obj.custom(item) } };
+      })
+      .filter((r) => filters.every((f) => matches(r.all, f)));
     const order = sorts.length > 0 ? sorts : [{ field: 'createdDate', desc: false }];
-    rows.sort((a, b) => {
+    rows.sort((x, y) => {
+      const a = x.all;
+      const b = y.all;
       for (const s of order) {
         const c = text(a[s.field]).localeCompare(text(b[s.field]));
         if (c !== 0) return s.desc ? -c : c;
@@ -262,7 +274,7 @@ function registerObject<T>(app: Express, ctx: ZuoraContext, path: string, obj: Q
     const offset = cursorRaw ? Number(Buffer.from(cursorRaw, 'base64url').toString('utf8')) : 0;
     if (!Number.isInteger(offset) || offset < 0)
       return oqError(req, res, 400, ErrorCategory.malformed, 'Invalid cursor');
-    const page = rows.slice(offset, offset + pageSize);
+    const page = rows.slice(offset, offset + pageSize).map((r) => r.view);
     const next =
       offset + pageSize < rows.length ? Buffer.from(String(offset + pageSize)).toString('base64url') : null;
     res.json({ nextPage: next, data: page });

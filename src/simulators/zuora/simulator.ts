@@ -189,10 +189,12 @@ export async function createZuoraSimulator(
     }),
   );
   app.use(limits.middleware());
-  app.use(express.json({ limit: '10mb' }));
-  app.use(express.urlencoded({ extended: false }));
+  // Auth and idempotency need only the headers: they run before the body is read, so a request
+  // is "in flight" for its key (and holds its concurrency slot) from its first byte, as in Zuora.
   app.use(bearerAuth(ctx));
   app.use(idempotency.middleware());
+  app.use(express.json({ limit: '10mb' }));
+  app.use(express.urlencoded({ extended: false }));
   app.use(
     contractGuard({
       contract,
