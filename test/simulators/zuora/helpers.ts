@@ -80,7 +80,9 @@ export class ZuoraTestClient {
     assert.equal(res.status, 200, JSON.stringify(res.body));
     const token = (res.body as { access_token?: unknown }).access_token;
     assert.equal(typeof token, 'string');
-    return token as string;
+    // The latest token is the one later calls use (a test that expires one fetches a new one).
+    this.token = token as string;
+    return this.token;
   }
 
   async call(method: string, path: string, opts: CallOptions = {}): Promise<ApiResponse> {
