@@ -36,7 +36,7 @@ function isInvalidSourceData(pattern: RegExp) {
   return (err: unknown): boolean =>
     err instanceof ApplicationFailure &&
     err.type === INVALID_SOURCE_DATA &&
-    err.nonRetryable &&
+    err.nonRetryable === true &&
     pattern.test(err.message);
 }
 
