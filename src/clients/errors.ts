@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { ApplicationFailure } from '@temporalio/common';
 
 /**
@@ -195,4 +196,36 @@ export async function callVendor<T>(fn: () => Promise<T>): Promise<T> {
   } catch (err) {
     throw toApplicationFailure(err);
   }
+}
+
+/**
+ * Turns a 2xx answer into the typed value both clients return: an unparseable body is retryable
+ * (usually a cut connection), a body of the wrong shape is not (retrying reads the same shape).
+ */
+export function parseAnswer<S extends z.ZodType>(
+  vendor: Vendor,
+  operation: string,
+  res: { status: number; body: unknown; bodyUnparseable: boolean },
+  schema: S,
+): z.output<S> {
+  if (res.bodyUnparseable) {
+    throw new RetryableError(`${vendor} ${operation}: the answer was not valid JSON (truncated?)`, {
+      vendor,
+      operation,
+      status: res.status,
+    });
+  }
+  const parsed = schema.safeParse(res.body);
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .slice(0, 5)
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
+    throw new InvalidResponseError(`${vendor} ${operation}: unexpected answer shape (${issues})`, {
+      vendor,
+      operation,
+      status: res.status,
+    });
+  }
+  return parsed.data;
 }

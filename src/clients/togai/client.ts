@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Logger } from '../../logger.js';
-import { InvalidResponseError, RetryableError, VendorError } from '../errors.js';
+import { parseAnswer, VendorError } from '../errors.js';
 import {
   DEFAULT_TIMEOUTS,
   sendRequest,
@@ -132,26 +132,7 @@ export class TogaiClient {
     this.#log?.debug({ operation, status: res.status, ms: Date.now() - started }, 'togai call');
     const error = classifyTogaiResponse(operation, res);
     if (error) throw error;
-    if (res.bodyUnparseable) {
-      throw new RetryableError(`Togai ${operation}: the answer was not valid JSON (truncated?)`, {
-        vendor: 'Togai',
-        operation,
-        status: res.status,
-      });
-    }
-    const parsed = schema.safeParse(res.body);
-    if (!parsed.success) {
-      const issues = parsed.error.issues
-        .slice(0, 5)
-        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-        .join('; ');
-      throw new InvalidResponseError(`Togai ${operation}: unexpected answer shape (${issues})`, {
-        vendor: 'Togai',
-        operation,
-        status: res.status,
-      });
-    }
-    return parsed.data;
+    return parseAnswer('Togai', operation, res, schema);
   }
 
   async #page<S extends z.ZodType>(

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Logger } from '../../logger.js';
 import { IDEMPOTENCY_KEY_MAX_LENGTH } from '../../shared/idempotency.js';
 import { Decimal } from '../../shared/money.js';
-import { AuthError, InvalidResponseError, RetryableError, VendorError } from '../errors.js';
+import { AuthError, parseAnswer, VendorError } from '../errors.js';
 import {
   DEFAULT_TIMEOUTS,
   sendRequest,
@@ -215,26 +215,7 @@ export class ZuoraClient {
   #parse<S extends z.ZodType>(operation: string, res: HttpResponse, schema: S): z.output<S> {
     const error = classifyZuoraResponse(operation, res);
     if (error) throw error;
-    if (res.bodyUnparseable) {
-      throw new RetryableError(`Zuora ${operation}: the answer was not valid JSON (truncated?)`, {
-        vendor: 'Zuora',
-        operation,
-        status: res.status,
-      });
-    }
-    const parsed = schema.safeParse(res.body);
-    if (!parsed.success) {
-      const issues = parsed.error.issues
-        .slice(0, 5)
-        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-        .join('; ');
-      throw new InvalidResponseError(`Zuora ${operation}: unexpected answer shape (${issues})`, {
-        vendor: 'Zuora',
-        operation,
-        status: res.status,
-      });
-    }
-    return parsed.data;
+    return parseAnswer('Zuora', operation, res, schema);
   }
 
   /**
