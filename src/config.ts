@@ -54,6 +54,15 @@ const envSchema = z.object({
   GATEWAY_HOST: z.string().min(1).default('0.0.0.0'),
   GATEWAY_PORT: port.default(3000),
 
+  ZUORA_WEBHOOK_HMAC_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,64}$/, 'expected an HTTP header name')
+    .default('X-Zuora-Signature'),
+  ZUORA_WEBHOOK_HMAC_ALGORITHM: z.enum(['sha1', 'sha256', 'sha512']).default('sha256'),
+  ZUORA_WEBHOOK_HMAC_ENCODING: z.enum(['base64', 'hex']).default('base64'),
+  TOGAI_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  WEBHOOK_TEMPORAL_TIMEOUT_MS: z.coerce.number().int().min(100).max(20_000).default(10_000),
+
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).default(200),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(1).max(10_000).default(100),
 
@@ -94,6 +103,7 @@ export interface Config {
     uiPort: number;
   };
   gateway: { host: string; port: number };
+  webhooks: WebhookSettings;
   worker: { maxConcurrentActivities: number; maxConcurrentWorkflowTasks: number };
   /** What operators paste into Zuora and Togai: webhook URLs are built on it. */
   publicBaseUrl: string;
@@ -111,6 +121,16 @@ export interface Config {
     url: string | undefined;
     schema: string;
   };
+}
+
+/** How the webhook routes authenticate callers and how long they wait for Temporal. */
+export interface WebhookSettings {
+  /** Zuora callout templates let the user choose the HMAC header, algorithm and encoding; these must match. */
+  zuoraHmac: { header: string; algorithm: 'sha1' | 'sha256' | 'sha512'; encoding: 'base64' | 'hex' };
+  /** A Togai signature whose timestamp is further than this from now is refused (replay guard). */
+  togaiToleranceSeconds: number;
+  /** Budget for the Temporal calls of one delivery; well under Zuora's 25 s callout timeout. */
+  temporalTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -154,6 +174,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       uiPort: e.TEMPORAL_UI_PORT,
     },
     gateway: { host: e.GATEWAY_HOST, port: e.GATEWAY_PORT },
+    webhooks: {
+      zuoraHmac: {
+        header: e.ZUORA_WEBHOOK_HMAC_HEADER,
+        algorithm: e.ZUORA_WEBHOOK_HMAC_ALGORITHM,
+        encoding: e.ZUORA_WEBHOOK_HMAC_ENCODING,
+      },
+      togaiToleranceSeconds: e.TOGAI_WEBHOOK_TOLERANCE_SECONDS,
+      temporalTimeoutMs: e.WEBHOOK_TEMPORAL_TIMEOUT_MS,
+    },
     worker: {
       maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTasks: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,

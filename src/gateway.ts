@@ -6,7 +6,7 @@ import { createDefaultVerifier } from './connections/default-verifier.js';
 import { openConnections, type Connections } from './connections/open.js';
 import { createLogger, type Logger } from './logger.js';
 import { isMain, onShutdownSignal } from './shared/process.js';
-import { lazyConnection, temporalAddress } from './temporal/connection.js';
+import { createClient, lazyConnection, temporalAddress } from './temporal/connection.js';
 
 export interface RunningGateway {
   url: string;
@@ -32,6 +32,12 @@ export async function startGateway(
     connection,
     log,
     admin: { service: connections.service, token: adminToken },
+    webhooks: {
+      service: connections.service,
+      client: createClient(config, connection),
+      taskQueue: config.temporal.taskQueue,
+      settings: config.webhooks,
+    },
   });
   let server: Server;
   try {

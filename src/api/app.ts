@@ -3,6 +3,7 @@ import type { Connection } from '@temporalio/client';
 import type { Logger } from '../logger.js';
 import type { ConnectionService } from '../connections/service.js';
 import { createAdminRouter } from './admin.js';
+import { createWebhookRouter, type WebhookDeps } from './webhooks.js';
 import { versions } from '../shared/versions.js';
 
 export interface GatewayDeps {
@@ -12,6 +13,8 @@ export interface GatewayDeps {
   readinessTimeoutMs?: number;
   /** The connection service and the admin bearer token; without them /admin is not mounted. */
   admin?: { service: ConnectionService; token: string };
+  /** Temporal client, task queue and settings for /webhooks; without them /webhooks is not mounted. */
+  webhooks?: Omit<WebhookDeps, 'log'>;
 }
 
 /**
@@ -39,6 +42,10 @@ export function createGatewayApp(deps: GatewayDeps): Express {
       res.status(503).json({ status: 'not ready', reason: 'Temporal is unreachable' });
     }
   });
+
+  if (deps.webhooks) {
+    app.use('/webhooks', createWebhookRouter({ ...deps.webhooks, log: deps.log }));
+  }
 
   if (deps.admin) {
     app.use('/admin', createAdminRouter({ ...deps.admin, log: deps.log }));

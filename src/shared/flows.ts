@@ -32,3 +32,11 @@ export interface AccountSyncResult {
   togaiCustomerId?: string;
   togaiAccountId?: string;
 }
+
+export interface SyncTogaiInvoiceInput {
+  connectionId: string;
+  togaiInvoiceId: string;
+  trigger: SyncTrigger;
+  /** Id of the Togai event, when a webhook started it. */
+  eventId?: string;
+}

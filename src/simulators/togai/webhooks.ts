@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { hmacSignature, type DeliveryPolicy, type OutboundEvent } from '../common/webhooks.js';
+import { type DeliveryPolicy, type OutboundEvent } from '../common/webhooks.js';
+import { togaiSignatureHeader, verifyTogaiSignature } from '../../shared/togai-signature.js';
 import type { TogaiDomainEvent } from './store.js';
 
 /**
@@ -56,35 +57,8 @@ export interface TogaiWebhookPayload {
   entity: unknown;
 }
 
-/** `t=<unix>,v1=<hex hmac of "<t>.<body>">` */
-export function togaiSignatureHeader(secret: string, body: string, unixSeconds: number): string {
-  return `t=${unixSeconds},v1=${hmacSignature('sha256', secret, `${unixSeconds}.${body}`)}`;
-}
-
-/**
- * Receiver side, for tests and the sync gateway's reference: checks a `Togai-Signature` header
- * against the raw body. `toleranceSeconds` bounds the age of `t` against `nowSeconds`.
- */
-export function verifyTogaiSignature(
-  secret: string,
-  body: string,
-  header: string | undefined,
-  nowSeconds: number,
-  toleranceSeconds = 300,
-): boolean {
-  const parts = Object.fromEntries(
-    (header ?? '').split(',').map((p) => p.trim().split('=', 2) as [string, string]),
-  );
-  const t = Number(parts['t']);
-  const v1 = parts['v1'];
-  if (!Number.isInteger(t) || !v1 || Math.abs(nowSeconds - t) > toleranceSeconds) return false;
-  const expected = hmacSignature('sha256', secret, `${t}.${body}`);
-  // Both are hex of the same length when valid; compare without early exit.
-  if (expected.length !== v1.length) return false;
-  let diff = 0;
-  for (let i = 0; i < expected.length; i++) diff |= expected.charCodeAt(i) ^ v1.charCodeAt(i);
-  return diff === 0;
-}
+// Signing and verifying live in src/shared so the gateway's receiver checks exactly what is sent here.
+export { togaiSignatureHeader, verifyTogaiSignature };
 
 function policy(retry: WebhookRetryOptions): DeliveryPolicy {
   return {

@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowExecutionDescription,
+} from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
+import type { SyncTogaiAccountInput, SyncTogaiInvoiceInput, SyncZuoraAccountInput } from '../shared/flows.js';
+import { SA } from '../shared/search-attributes.js';
+import {
+  FLOW,
+  togaiAccountWorkflowId,
+  togaiInvoiceWorkflowId,
+  zuoraAccountWorkflowId,
+} from '../shared/workflow-ids.js';
+
+/**
+ * The one way a sync workflow is started (webhooks today; sweeps and backfills later), so every
+ * start gets the same deterministic ID, policies, search attributes and de-duplication:
+ *
+ * - Workflow ID per object (`zuora-account:{conn}:{id}`, ...): redeliveries, retries and sweeps of
+ *   the same object meet at one ID.
+ * - `ALLOW_DUPLICATE_FAILED_ONLY`: after a completed run the ID refuses new runs (a redelivery does
+ *   not sync again); after a failed, terminated, cancelled or timed-out one, a new start retries.
+ * - `USE_EXISTING`: a start while a run is open returns that run instead of failing or replacing it.
+ * - Per delivery (`Zuora-Notification-Id`, Togai event id): the memo of the run records which
+ *   delivery started it. A redelivery of that same delivery never starts another run, even after the
+ *   run failed (its failure is for an operator or a sweep to retry, not for a looping sender).
+ *   Another delivery for the same object after a failure does start a new run: that is the retry.
+ *
+ * The status says what happened: `started`, `already-running`, `already-completed`, or
+ * `duplicate-delivery` (this delivery already started the latest run, which ended without success).
+ */
+
+export type SyncRequest =
+  | { flow: typeof FLOW.zuoraAccountToTogai; input: SyncZuoraAccountInput }
+  | { flow: typeof FLOW.togaiAccountToZuora; input: SyncTogaiAccountInput }
+  | { flow: typeof FLOW.togaiInvoiceToZuora; input: SyncTogaiInvoiceInput };
+
+export type StartSyncStatus = 'started' | 'already-running' | 'already-completed' | 'duplicate-delivery';
+
+export interface StartSyncResult {
+  workflowId: string;
+  runId?: string;
+  status: StartSyncStatus;
+  /** For `duplicate-delivery`: how the run this delivery started ended (FAILED, TERMINATED, ...). */
+  runStatus?: string;
+}
+
+export interface StartSyncDeps {
+  client: Client;
+  taskQueue: string;
+  /**
+   * Budget for all Temporal calls of one start. Past it the call fails (the caller answers 503 and
+   * the sender retries; the deterministic ID makes a start that did land meanwhile harmless).
+   */
+  timeoutMs: number;
+}
+
+/** Memo keys on every sync run: which delivery started it, and a token proving which start made it. */
+export const MEMO_DELIVERY_ID = 'tzsDeliveryId';
+const MEMO_START_TOKEN = 'tzsStartToken';
+
+interface Plan {
+  workflowId: string;
+  deliveryId: string | undefined;
+  searchAttributes: SearchAttributePair[];
+}
+
+function plan(request: SyncRequest): Plan {
+  const { flow, input } = request;
+  const common: SearchAttributePair[] = [
+    { key: SA.connectionId, value: input.connectionId },
+    { key: SA.flow, value: flow },
+  ];
+  switch (request.flow) {
+    case FLOW.zuoraAccountToTogai:
+      return {
+        workflowId: zuoraAccountWorkflowId(input.connectionId, request.input.zuoraAccountId),
+        deliveryId: request.input.notificationId,
+        searchAttributes: [...common, { key: SA.zuoraAccountId, value: request.input.zuoraAccountId }],
+      };
+    case FLOW.togaiAccountToZuora:
+      return {
+        workflowId: togaiAccountWorkflowId(input.connectionId, request.input.togaiAccountId),
+        deliveryId: request.input.eventId,
+        searchAttributes: [...common, { key: SA.togaiAccountId, value: request.input.togaiAccountId }],
+      };
+    case FLOW.togaiInvoiceToZuora:
+      return {
+        workflowId: togaiInvoiceWorkflowId(input.connectionId, request.input.togaiInvoiceId),
+        deliveryId: request.input.eventId,
+        searchAttributes: [...common, { key: SA.togaiInvoiceId, value: request.input.togaiInvoiceId }],
+      };
+  }
+}
+
+/** The workflow ID a request maps to, without starting anything. */
+export function syncWorkflowId(request: SyncRequest): string {
+  return plan(request).workflowId;
+}
+
+export async function startSync(deps: StartSyncDeps, request: SyncRequest): Promise<StartSyncResult> {
+  const { client } = deps;
+  const { workflowId, deliveryId, searchAttributes } = plan(request);
+  return client.connection.withDeadline(Date.now() + deps.timeoutMs, async () => {
+    // Answering from the latest run first saves a start for the common redelivery, and is the only
+    // place a delivery's own earlier (failed) run can be recognised.
+    const latest = await describeOrUndefined(client, workflowId);
+    if (latest) {
+      const status = latest.status.name;
+      if (status === 'RUNNING') return { workflowId, runId: latest.runId, status: 'already-running' };
+      if (status === 'COMPLETED') return { workflowId, runId: latest.runId, status: 'already-completed' };
+      if (deliveryId !== undefined && latest.memo?.[MEMO_DELIVERY_ID] === deliveryId) {
+        return { workflowId, runId: latest.runId, status: 'duplicate-delivery', runStatus: status };
+      }
+    }
+
+    const token = randomUUID();
+    try {
+      const handle = await client.workflow.start(request.flow, {
+        workflowId,
+        taskQueue: deps.taskQueue,
+        args: [request.input],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        typedSearchAttributes: searchAttributes,
+        memo: {
+          [MEMO_START_TOKEN]: token,
+          ...(deliveryId !== undefined ? { [MEMO_DELIVERY_ID]: deliveryId } : {}),
+        },
+      });
+      // USE_EXISTING answers with the open run's id whether or not this call created it, and the
+      // SDK does not pass on the server's `started` flag: the memo token tells them apart.
+      const run = await client.workflow.getHandle(workflowId, handle.firstExecutionRunId).describe();
+      const mine = run.memo?.[MEMO_START_TOKEN] === token;
+      return { workflowId, runId: handle.firstExecutionRunId, status: mine ? 'started' : 'already-running' };
+    } catch (err) {
+      // The reuse policy refused: a concurrent delivery's run completed between our look and start.
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        const done = await describeOrUndefined(client, workflowId);
+        if (done?.status.name === 'COMPLETED') {
+          return { workflowId, runId: done.runId, status: 'already-completed' };
+        }
+        if (done?.status.name === 'RUNNING') {
+          return { workflowId, runId: done.runId, status: 'already-running' };
+        }
+      }
+      throw err;
+    }
+  });
+}
+
+async function describeOrUndefined(
+  client: Client,
+  workflowId: string,
+): Promise<WorkflowExecutionDescription | undefined> {
+  try {
+    return await client.workflow.getHandle(workflowId).describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+}
