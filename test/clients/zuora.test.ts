@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { ApplicationFailure } from '@temporalio/common';
@@ -28,6 +28,7 @@ import {
   zuoraUsageCreateKey,
 } from '../../src/shared/idempotency.js';
 import { AdminClient } from '../../src/simulators/common/admin.js';
+import { slowServer } from '../helpers/slow-server.js';
 import { startZuoraSimulator, type RunningZuoraSimulator } from '../../src/simulators/zuora/simulator.js';
 
 const CLIENT_ID = '3f1c2b7a-5d6e-4f80-9a1b-2c3d4e5f6a7b';
@@ -321,22 +322,10 @@ describe('clients/zuora against the Zuora simulator', function () {
   });
 
   describe('limits', () => {
-    // The simulator's latency faults run before it takes a concurrency slot, so to make requests
-    // overlap inside the slot this listener hands requests to the same simulator app and holds
-    // each answer 100 ms before ending it (a slow tenant).
     let slow: Server;
     let slowUrl: string;
     before(async () => {
-      slow = createServer((req, res) => {
-        const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
-        (res as unknown as { end: (...args: unknown[]) => ServerResponse }).end = (...args: unknown[]) => {
-          setTimeout(() => end(...args), 100);
-          return res;
-        };
-        zsim.sim.app(req, res);
-      });
-      await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
-      slowUrl = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`;
+      ({ server: slow, url: slowUrl } = await slowServer(zsim.sim.app, 100));
     });
     after(async () => {
       await new Promise((r) => slow.close(r));
