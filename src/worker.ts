@@ -1,7 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { getConfig, type Config } from './config.js';
-import { createActivities } from './activities/index.js';
+import { createActivities, type ActivityDeps } from './activities/index.js';
+import { createDefaultVerifier } from './connections/default-verifier.js';
+import { openConnections, type Connections } from './connections/open.js';
 import { createLogger, type Logger } from './logger.js';
 import { isMain, onShutdownSignal } from './shared/process.js';
 import { temporalAddress } from './temporal/connection.js';
@@ -13,6 +15,8 @@ export interface CreateWorkerOptions {
   config: Config;
   connection: NativeConnection;
   activities?: object;
+  /** Builds the production activities when `activities` is not given (without either: none). */
+  activityDeps?: ActivityDeps;
   /** Tests point this at fixture workflows; production uses the flows in src/workflows. */
   workflowsPath?: string;
   /** A prebuilt bundle (tests share one across workers); wins over workflowsPath. */
@@ -29,7 +33,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: options.workflowsPath ?? PRODUCTION_WORKFLOWS_PATH }),
-    activities: options.activities ?? createActivities({}),
+    activities: options.activities ?? (options.activityDeps ? createActivities(options.activityDeps) : {}),
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
   });
@@ -45,11 +49,20 @@ export async function runWorker(
   log: Logger,
   signal: AbortSignal,
   onReady?: () => void,
+  /** Default: the configured connection store, opened here and closed when the worker stops. */
+  activityDeps?: ActivityDeps,
 ): Promise<void> {
   installRuntime(log);
-  const connection = await NativeConnection.connect({ address: temporalAddress(config) });
+  let connections: Connections | undefined;
+  let deps = activityDeps;
+  if (!deps) {
+    connections = await openConnections(config, log, createDefaultVerifier());
+    deps = { connections: connections.service, log };
+  }
+  let connection: NativeConnection | undefined;
   try {
-    const worker = await createWorker({ config, connection });
+    connection = await NativeConnection.connect({ address: temporalAddress(config) });
+    const worker = await createWorker({ config, connection, activityDeps: deps });
     // A stop requested while the bundle was being built: never start polling.
     if (signal.aborted) return;
     signal.addEventListener('abort', () => worker.shutdown(), { once: true });
@@ -59,7 +72,8 @@ export async function runWorker(
     await running;
     log.info('worker stopped');
   } finally {
-    await connection.close();
+    await connection?.close();
+    await connections?.close();
   }
 }
 

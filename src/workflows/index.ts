@@ -1,3 +1,4 @@
 // The worker's workflow bundle entry: every flow is exported from here, one file per flow.
 // Only deterministic code may be imported below this point (see docs/architecture.md).
-export {};
+export { syncZuoraAccountToTogai } from './sync-zuora-account-to-togai.js';
+export { syncTogaiAccountToZuora } from './sync-togai-account-to-zuora.js';

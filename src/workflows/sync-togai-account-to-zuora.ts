@@ -1,0 +1,106 @@
+import { ApplicationFailure } from '@temporalio/workflow';
+import { zuoraAccountFromTogai, zuoraAccountIdFromSettings } from '../mapping/togai-account-to-zuora.js';
+import { MAPPING_SETTING, togaiAccountIdFor } from '../mapping/zuora-account-to-togai.js';
+import type { AccountSyncResult, SyncTogaiAccountInput } from '../shared/flows.js';
+import { zuoraAccountCreateKey } from '../shared/idempotency.js';
+import { FLOW } from '../shared/workflow-ids.js';
+import { acts, ensureTogaiMapping, setSearchAttributes } from './account-sync-common.js';
+
+/**
+ * Flow 2: a Togai account becomes a Zuora customer account that carries the Togai ids in its
+ * custom fields, and the Togai account's settings record the Zuora account. An account that
+ * already maps to Zuora is left alone: either flow 1 made it from a Zuora account (the loop
+ * guard) or an earlier run of this flow already synced it.
+ */
+export async function syncTogaiAccountToZuora(input: SyncTogaiAccountInput): Promise<AccountSyncResult> {
+  const { connectionId, togaiAccountId } = input;
+  setSearchAttributes({ connectionId, flow: FLOW.togaiAccountToZuora, togaiAccountId });
+
+  const settings = await acts.getAccountSyncSettings(connectionId);
+  const namespace = settings.settingsNamespace;
+  const account = await acts.togaiGetAccount(connectionId, togaiAccountId);
+  if (!account) {
+    throw ApplicationFailure.nonRetryable(
+      `Togai account ${togaiAccountId} does not exist (deleted, or the event named another organization's account)`,
+      'TogaiNotFound',
+    );
+  }
+  const accountSettings = await acts.togaiListAccountSettings(connectionId, account.id, namespace);
+  const mapped = zuoraAccountIdFromSettings({ ...account, settings: accountSettings }, namespace);
+  if (mapped) {
+    setSearchAttributes({ zuoraAccountId: mapped });
+    const number = accountSettings.find(
+      (s) => s.id === MAPPING_SETTING.zuoraAccountNumber && s.namespace === namespace,
+    );
+    const base = {
+      zuoraAccountId: mapped,
+      ...(number && { zuoraAccountNumber: number.value }),
+      togaiCustomerId: account.customerId,
+      togaiAccountId: account.id,
+    };
+    return cameFromZuora(account.id, mapped)
+      ? {
+          outcome: 'skipped',
+          reason: `loop guard: Togai account ${account.id} was created from Zuora account ${mapped} (settings in namespace ${namespace})`,
+          ...base,
+        }
+      : {
+          outcome: 'adopted',
+          reason: `Togai account ${account.id} is already mapped to Zuora account ${mapped} (settings in namespace ${namespace})`,
+          ...base,
+        };
+  }
+
+  const customer = await acts.togaiGetCustomer(connectionId, account.customerId);
+  if (!customer) {
+    throw ApplicationFailure.nonRetryable(
+      `Togai customer ${account.customerId} of account ${account.id} does not exist`,
+      'TogaiNotFound',
+    );
+  }
+  const fields = settings.customFields;
+  // The object query outlives Zuora's 24 h idempotency window: it finds what any earlier run made.
+  const found = await acts.zuoraFindAccountsByField(connectionId, fields.accountTogaiAccountId, account.id);
+  let zuora = found[0];
+  let outcome: AccountSyncResult['outcome'];
+  let reason: string;
+  if (zuora) {
+    outcome = 'adopted';
+    reason =
+      `Zuora account ${zuora.accountNumber} (${zuora.id}) already carries Togai account ${account.id} in ${fields.accountTogaiAccountId}` +
+      (found.length > 1 ? ` (${found.length} accounts do; the first was taken)` : '');
+  } else {
+    const body = zuoraAccountFromTogai(account, customer, {
+      billCycleDay: settings.defaultBillCycleDay,
+      paymentTerm: settings.defaultPaymentTerm,
+      togaiCustomerIdField: fields.accountTogaiCustomerId,
+      togaiAccountIdField: fields.accountTogaiAccountId,
+    });
+    zuora = await acts.zuoraCreateAccount(
+      connectionId,
+      body,
+      zuoraAccountCreateKey(connectionId, account.id),
+    );
+    outcome = 'created';
+    reason = `created Zuora account ${zuora.accountNumber} (${zuora.id}) for Togai account ${account.id}`;
+  }
+  setSearchAttributes({ zuoraAccountId: zuora.id });
+  await ensureTogaiMapping(connectionId, account.id, namespace, zuora, accountSettings);
+  return {
+    outcome,
+    reason,
+    zuoraAccountId: zuora.id,
+    zuoraAccountNumber: zuora.accountNumber,
+    togaiCustomerId: customer.id,
+    togaiAccountId: account.id,
+  };
+}
+
+/** Flow 1 names the accounts it creates after their Zuora account; anything else began in Togai. */
+function cameFromZuora(togaiAccountId: string, zuoraAccountId: string): boolean {
+  try {
+    return togaiAccountIdFor(zuoraAccountId) === togaiAccountId;
+  } catch {
+    return false;
+  }
+}

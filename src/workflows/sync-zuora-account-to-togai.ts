@@ -1,0 +1,134 @@
+import type { AccountSyncSettings } from '../activities/accounts.js';
+import type { ZuoraAccount } from '../clients/zuora/schemas.js';
+import {
+  invalidSourceData,
+  togaiAccountIdFor,
+  togaiCustomerFromZuoraAccount,
+  togaiCustomerIdFor,
+} from '../mapping/zuora-account-to-togai.js';
+import type { AccountSyncResult, SyncZuoraAccountInput } from '../shared/flows.js';
+import { FLOW } from '../shared/workflow-ids.js';
+import {
+  acts,
+  customFieldText,
+  ensureTogaiMapping,
+  setSearchAttributes,
+  togaiLinkFields,
+} from './account-sync-common.js';
+
+/**
+ * Flow 1: a Zuora account becomes a Togai customer with its account, and each side records the
+ * other's ids (Togai: account settings; Zuora: custom fields). Every path that finds the Togai
+ * side already there adopts it, so a replayed callout, a re-run or flow 2's own Zuora account
+ * never makes a second customer.
+ */
+export async function syncZuoraAccountToTogai(input: SyncZuoraAccountInput): Promise<AccountSyncResult> {
+  const { connectionId, zuoraAccountId } = input;
+  setSearchAttributes({ connectionId, flow: FLOW.zuoraAccountToTogai, zuoraAccountId });
+
+  const settings = await acts.getAccountSyncSettings(connectionId);
+  const account = await acts.zuoraGetAccount(connectionId, zuoraAccountId);
+  const zuora = { id: account.basicInfo.id, accountNumber: account.basicInfo.accountNumber };
+  const where = `Zuora account ${zuora.accountNumber} (${zuora.id})`;
+  const fields = settings.customFields;
+  const linkedAccountId = customFieldText(account.basicInfo, fields.accountTogaiAccountId);
+  const linkedCustomerId = customFieldText(account.basicInfo, fields.accountTogaiCustomerId);
+
+  const togai = linkedAccountId
+    ? await adoptLinked(connectionId, where, linkedAccountId, fields.accountTogaiAccountId)
+    : await findOrCreate(connectionId, account, settings, where);
+  setSearchAttributes({ togaiAccountId: togai.accountId });
+
+  // The settings travelled inline with a create; anything adopted may predate or lack them.
+  if (togai.outcome === 'adopted') {
+    await ensureTogaiMapping(connectionId, togai.accountId, settings.settingsNamespace, zuora);
+  }
+  if (linkedAccountId !== togai.accountId || linkedCustomerId !== togai.customerId) {
+    await acts.zuoraUpdateAccount(connectionId, zuora.id, {
+      customFields: togaiLinkFields(
+        {
+          togaiCustomerIdField: fields.accountTogaiCustomerId,
+          togaiAccountIdField: fields.accountTogaiAccountId,
+        },
+        togai.customerId,
+        togai.accountId,
+      ),
+    });
+  }
+  return {
+    outcome: togai.outcome,
+    reason: togai.reason,
+    zuoraAccountId: zuora.id,
+    zuoraAccountNumber: zuora.accountNumber,
+    togaiCustomerId: togai.customerId,
+    togaiAccountId: togai.accountId,
+  };
+}
+
+interface TogaiSide {
+  outcome: 'created' | 'adopted';
+  reason: string;
+  customerId: string;
+  accountId: string;
+}
+
+/** The Zuora account names its Togai account (flow 2 made it, or an earlier run linked it). */
+async function adoptLinked(
+  connectionId: string,
+  where: string,
+  togaiAccountId: string,
+  field: string,
+): Promise<TogaiSide> {
+  const existing = await acts.togaiGetAccount(connectionId, togaiAccountId);
+  if (!existing) {
+    throw invalidSourceData(
+      `${where} names Togai account ${togaiAccountId} in ${field}, but Togai has no such account: ` +
+        `correct or clear ${field} in Zuora, then retry this workflow`,
+    );
+  }
+  return {
+    outcome: 'adopted',
+    reason: `${where} already links Togai account ${togaiAccountId} (${field})`,
+    customerId: existing.customerId,
+    accountId: existing.id,
+  };
+}
+
+/** No link on the Zuora side: the deterministic ids say where the Togai customer is, or will be. */
+async function findOrCreate(
+  connectionId: string,
+  account: ZuoraAccount,
+  settings: AccountSyncSettings,
+  where: string,
+): Promise<TogaiSide> {
+  const customerId = togaiCustomerIdFor(account.basicInfo.id);
+  const accountId = togaiAccountIdFor(account.basicInfo.id);
+  const adopt = async (reason: string): Promise<TogaiSide> => {
+    const existing = await acts.togaiGetAccount(connectionId, accountId);
+    if (!existing || existing.customerId !== customerId) {
+      throw invalidSourceData(
+        `Togai customer ${customerId} exists without its account ${accountId} for ${where}: ` +
+          `create account ${accountId} under customer ${customerId} in Togai (or delete the customer), then retry this workflow`,
+      );
+    }
+    return { outcome: 'adopted', reason, customerId, accountId };
+  };
+
+  if (await acts.togaiGetCustomer(connectionId, customerId)) {
+    return adopt(`Togai customer ${customerId} for ${where} already exists (an earlier run created it)`);
+  }
+  // Mapping runs here, in the workflow: bad source data fails the workflow at once with its fix.
+  const request = togaiCustomerFromZuoraAccount(account, settings.settingsNamespace);
+  const { created } = await acts.togaiCreateCustomer(connectionId, request);
+  if (!created) {
+    return adopt(
+      `Togai answered that customer ${customerId} already exists (a concurrent or earlier run created it)`,
+    );
+  }
+  return {
+    outcome: 'created',
+    reason: `created Togai customer ${customerId} with account ${accountId} and its Zuora mapping settings`,
+    customerId,
+    accountId,
+  };
+}
