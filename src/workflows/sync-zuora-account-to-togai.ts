@@ -122,7 +122,7 @@ async function findOrCreate(
   const { created } = await acts.togaiCreateCustomer(connectionId, request);
   if (!created) {
     return adopt(
-      `Togai answered that customer ${customerId} already exists (a concurrent or earlier run created it)`,
+      `Togai answered that customer ${customerId} already exists (created by an earlier attempt whose answer was lost, or by a concurrent run)`,
     );
   }
   return {

@@ -4,12 +4,15 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { createActivities } from '../../src/activities/index.js';
+import { TogaiClient, togaiSettingFullId } from '../../src/clients/togai/client.js';
+import { ZuoraClient } from '../../src/clients/zuora/client.js';
 import type {
   AccountSyncResult,
   SyncTogaiAccountInput,
   SyncZuoraAccountInput,
 } from '../../src/shared/flows.js';
 import { SA } from '../../src/shared/search-attributes.js';
+import { DEFAULT_API_TOKEN } from '../../src/simulators/togai/simulator.js';
 import { FLOW, togaiAccountWorkflowId, zuoraAccountWorkflowId } from '../../src/shared/workflow-ids.js';
 import { testEnv } from '../hooks.js';
 import { startSimulatedConnection, type SimulatedConnection } from '../helpers/simulators.js';
@@ -249,6 +252,68 @@ describe('Account flows (real Temporal, real worker, both simulators)', function
         String(e.activityTaskStartedEventAttributes?.scheduledEventId) === String(scheduledId),
     );
     assert.equal(started?.activityTaskStartedEventAttributes?.attempt, 2);
+  });
+
+  it('flow 1: a lost answer to the Togai create (409 on the retry) is adopted, leaving one customer', async () => {
+    const zuoraId = await seedZuoraAccount(billTo);
+    const fault = await fetch(`${env.togai.url}/__admin/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ method: 'POST', path: '/customers', commitThenFailRate: 1, times: 1 }),
+    });
+    assert.equal(fault.status, 200);
+    const result = ok(await syncZuora(zuoraId));
+    assert.equal(result.outcome, 'adopted');
+    assert.match(result.reason, /already exists/);
+    const togai = await env.togaiState();
+    assert.equal(togai.customers.filter((c) => c.id === `zuora-${zuoraId}`).length, 1);
+    assert.equal(togai.accounts.filter((a) => a.id === `zuora-acct-${zuoraId}`).length, 1);
+    const zuoraAccount = (await env.zuoraState()).accounts.find((a) => a.id === zuoraId);
+    assert.equal(zuoraAccount?.customFields['TogaiAccountId__c'], `zuora-acct-${zuoraId}`);
+  });
+
+  it('flow 1: adopting the derived Togai customer rewrites a lost link on both sides', async () => {
+    const zuoraId = await seedZuoraAccount(billTo);
+    const created = ok(await syncZuora(zuoraId));
+    const togaiAccountId = created.togaiAccountId ?? '';
+    // Someone clears the Zuora fields and blanks the Togai setting (a half-done manual cleanup).
+    const zuora = new ZuoraClient({
+      connectionId: 'test-side-channel',
+      baseUrl: env.zuora.url,
+      clientId: env.zuora.sim.credentials.clientId,
+      clientSecret: env.zuora.sim.credentials.clientSecret,
+    });
+    await zuora.updateAccount(zuoraId, {
+      customFields: { TogaiCustomerId__c: null, TogaiAccountId__c: null },
+    });
+    const togai = new TogaiClient({
+      connectionId: 'test-side-channel',
+      baseUrl: env.togai.url,
+      apiToken: DEFAULT_API_TOKEN,
+    });
+    await togai.updateSetting(
+      togaiSettingFullId({
+        namespace: 'zuora',
+        id: 'zuoraAccountId',
+        entityType: 'ACCOUNT',
+        entityId: togaiAccountId,
+      }),
+      { value: '' },
+    );
+    const customersBefore = (await env.togaiState()).customers.length;
+
+    const again = ok(await syncZuora(zuoraId));
+    assert.equal(again.outcome, 'adopted');
+    assert.match(again.reason, /already exists/);
+    const zuoraAccount = (await env.zuoraState()).accounts.find((a) => a.id === zuoraId);
+    assert.equal(zuoraAccount?.customFields['TogaiCustomerId__c'], created.togaiCustomerId);
+    assert.equal(zuoraAccount?.customFields['TogaiAccountId__c'], togaiAccountId);
+    const state = await env.togaiState();
+    assert.equal(state.customers.length, customersBefore);
+    const setting = state.settings.find(
+      (s) => s.entityId === togaiAccountId && s.namespace === 'zuora' && s.id === 'zuoraAccountId',
+    );
+    assert.equal(setting?.value, zuoraId);
   });
 
   it('flow 1: a Zuora account without a bill-to email fails at once, non-retryably, saying what to fix', async () => {
