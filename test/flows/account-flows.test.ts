@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import proto from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities/index.js';
 import { TogaiClient, togaiSettingFullId } from '../../src/clients/togai/client.js';
 import { ZuoraClient } from '../../src/clients/zuora/client.js';
@@ -12,6 +13,7 @@ import type {
   SyncZuoraAccountInput,
 } from '../../src/shared/flows.js';
 import { SA } from '../../src/shared/search-attributes.js';
+import { PRODUCTION_WORKFLOWS_PATH } from '../../src/worker.js';
 import { DEFAULT_API_TOKEN } from '../../src/simulators/togai/simulator.js';
 import { FLOW, togaiAccountWorkflowId, zuoraAccountWorkflowId } from '../../src/shared/workflow-ids.js';
 import { testEnv } from '../hooks.js';
@@ -199,6 +201,10 @@ describe('Account flows (real Temporal, real worker, both simulators)', function
     assert.equal(desc.typedSearchAttributes.get(SA.flow), FLOW.togaiAccountToZuora);
     assert.equal(desc.typedSearchAttributes.get(SA.togaiAccountId), accountId);
     assert.equal(desc.typedSearchAttributes.get(SA.zuoraAccountId), zuoraAccount.id);
+
+    // The recorded history replays against the current workflow code: it is deterministic.
+    const history = await testEnv().client.workflow.getHandle(first.workflowId).fetchHistory();
+    await Worker.runReplayHistory({ workflowsPath: PRODUCTION_WORKFLOWS_PATH }, history, first.workflowId);
 
     const again = ok(await syncTogai(accountId));
     assert.equal(again.outcome, 'adopted');
