@@ -37,7 +37,6 @@ export async function syncZuoraAccountToTogai(input: SyncZuoraAccountInput): Pro
   const togai = linkedAccountId
     ? await adoptLinked(connectionId, where, linkedAccountId, fields.accountTogaiAccountId)
     : await findOrCreate(connectionId, account, settings, where);
-  setSearchAttributes({ togaiAccountId: togai.accountId });
 
   // The settings travelled inline with a create; anything adopted may predate or lack them.
   if (togai.outcome === 'adopted') {
@@ -79,6 +78,7 @@ async function adoptLinked(
   togaiAccountId: string,
   field: string,
 ): Promise<TogaiSide> {
+  setSearchAttributes({ togaiAccountId });
   const existing = await acts.togaiGetAccount(connectionId, togaiAccountId);
   if (!existing) {
     throw invalidSourceData(
@@ -103,6 +103,8 @@ async function findOrCreate(
 ): Promise<TogaiSide> {
   const customerId = togaiCustomerIdFor(account.basicInfo.id);
   const accountId = togaiAccountIdFor(account.basicInfo.id);
+  // Known before anything is created, so even a sync that fails on bad data is findable by it.
+  setSearchAttributes({ togaiAccountId: accountId });
   const adopt = async (reason: string): Promise<TogaiSide> => {
     const existing = await acts.togaiGetAccount(connectionId, accountId);
     if (!existing || existing.customerId !== customerId) {

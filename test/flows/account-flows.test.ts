@@ -326,7 +326,7 @@ describe('Account flows (real Temporal, real worker, both simulators)', function
     const { workEmail: _none, ...noEmail } = billTo;
     const zuoraId = await seedZuoraAccount(noEmail);
     const togaiBefore = (await env.togaiState()).customers.length;
-    const { error } = await syncZuora(zuoraId);
+    const { error, workflowId } = await syncZuora(zuoraId);
     assert.ok(error instanceof WorkflowFailedError, 'the workflow failed');
     assert.ok(error.cause instanceof ApplicationFailure);
     assert.equal(error.cause.type, 'InvalidSourceData');
@@ -337,6 +337,9 @@ describe('Account flows (real Temporal, real worker, both simulators)', function
     );
     assert.match(error.cause.message, /in Zuora/);
     assert.equal((await env.togaiState()).customers.length, togaiBefore, 'nothing created in Togai');
+    const desc = await testEnv().client.workflow.getHandle(workflowId).describe();
+    assert.equal(desc.typedSearchAttributes.get(SA.togaiAccountId), `zuora-acct-${zuoraId}`);
+    assert.equal(desc.typedSearchAttributes.get(SA.zuoraAccountId), zuoraId);
   });
 
   it('fails non-retryably for a connection that does not exist', async () => {
