@@ -70,12 +70,17 @@ describe('Account flows (real Temporal, real worker, both simulators)', function
     return r.result;
   }
 
-  async function seedZuoraAccount(billToContact: Record<string, unknown>): Promise<string> {
+  async function seedZuoraAccount(
+    billToContact: Record<string, unknown>,
+    customFields: Record<string, string> = {},
+  ): Promise<string> {
     const id = randomBytes(16).toString('hex');
     const res = await fetch(`${env.zuora.url}/__admin/seed`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ accounts: [{ id, name: 'Acme Corp', currency: 'EUR', billToContact }] }),
+      body: JSON.stringify({
+        accounts: [{ id, name: 'Acme Corp', currency: 'EUR', billToContact, ...customFields }],
+      }),
     });
     assert.equal(res.status, 200);
     return id;
@@ -340,6 +345,59 @@ describe('Account flows (real Temporal, real worker, both simulators)', function
     const desc = await testEnv().client.workflow.getHandle(workflowId).describe();
     assert.equal(desc.typedSearchAttributes.get(SA.togaiAccountId), `zuora-acct-${zuoraId}`);
     assert.equal(desc.typedSearchAttributes.get(SA.zuoraAccountId), zuoraId);
+  });
+
+  it('flow 2: rides out Togai 429s (retried after the rate window) and still creates one account', async () => {
+    const { accountId } = await seedTogaiAccount();
+    const fault = await fetch(`${env.togai.url}/__admin/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ method: 'GET', path: `/accounts/${accountId}`, burst429: 2, times: 2 }),
+    });
+    assert.equal(fault.status, 200);
+    const result = ok(await syncTogai(accountId));
+    assert.equal(result.outcome, 'created');
+    const faults = (await (await fetch(`${env.togai.url}/__admin/faults`)).json()) as {
+      injected: Record<string, number>;
+    };
+    assert.equal(faults.injected['burst429'], 2);
+    const accounts = (await env.zuoraState()).accounts.filter(
+      (a) => a.customFields['TogaiAccountId__c'] === accountId,
+    );
+    assert.equal(accounts.length, 1);
+  });
+
+  it('flow 1: refuses to re-point a Togai account already mapped to another Zuora account', async () => {
+    const { accountId } = await seedTogaiAccount();
+    const other = randomBytes(16).toString('hex');
+    const mapped = await fetch(`${env.togai.url}/__admin/seed`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        settings: [
+          {
+            id: 'zuoraAccountId',
+            name: 'Zuora account ID',
+            namespace: 'zuora',
+            value: other,
+            dataType: 'STRING',
+            entityType: 'ACCOUNT',
+            entityId: accountId,
+          },
+        ],
+      }),
+    });
+    assert.equal(mapped.status, 200);
+    const zuoraId = await seedZuoraAccount(billTo, { TogaiAccountId__c: accountId });
+    const { error } = await syncZuora(zuoraId);
+    assert.ok(error instanceof WorkflowFailedError);
+    assert.ok(error.cause instanceof ApplicationFailure);
+    assert.equal(error.cause.type, 'InvalidSourceData');
+    assert.match(error.cause.message, new RegExp(`already mapped to Zuora account ${other}`));
+    const setting = (await env.togaiState()).settings.find(
+      (s) => s.entityId === accountId && s.id === 'zuoraAccountId',
+    );
+    assert.equal(setting?.value, other, 'the existing mapping is left alone');
   });
 
   it('fails non-retryably for a connection that does not exist', async () => {
