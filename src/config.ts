@@ -51,6 +51,10 @@ const envSchema = z.object({
   TEMPORAL_DEV_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
 
+  DEMO_MODE: z.enum(['auto', 'on', 'off']).default('auto'),
+  DEMO_ZUORA_PORT: port.default(4020),
+  DEMO_TOGAI_PORT: port.default(4010),
+
   GATEWAY_HOST: z.string().min(1).default('0.0.0.0'),
   GATEWAY_PORT: port.default(3000),
 
@@ -103,6 +107,8 @@ export interface Config {
     uiPort: number;
   };
   gateway: { host: string; port: number };
+  /** Demo mode of `npm start` (src/demo.ts): simulators plus a sandbox connection. */
+  demo: { mode: 'auto' | 'on' | 'off'; zuoraPort: number; togaiPort: number };
   webhooks: WebhookSettings;
   worker: { maxConcurrentActivities: number; maxConcurrentWorkflowTasks: number };
   /** What operators paste into Zuora and Togai: webhook URLs are built on it. */
@@ -173,6 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       devPort: e.TEMPORAL_DEV_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
     },
+    demo: { mode: e.DEMO_MODE, zuoraPort: e.DEMO_ZUORA_PORT, togaiPort: e.DEMO_TOGAI_PORT },
     gateway: { host: e.GATEWAY_HOST, port: e.GATEWAY_PORT },
     webhooks: {
       zuoraHmac: {

@@ -1,9 +1,13 @@
 /**
  * `npm start`: the all-in-one mode. Without TEMPORAL_ADDRESS it runs the Temporal dev server
  * (SQLite under DATA_DIR, Web UI) as a child process, then the worker and the gateway in this
- * process. Ctrl-C drains the worker, closes the gateway and stops the dev server.
+ * process, sharing one connection store. With no real connection configured it adds demo mode
+ * (src/demo.ts). Ctrl-C drains the worker, closes the gateway and stops the dev server.
  */
 import { getConfig } from './config.js';
+import { createDefaultVerifier } from './connections/default-verifier.js';
+import { openConnections, type Connections } from './connections/open.js';
+import { shouldRunDemo, startDemo, type Demo } from './demo.js';
 import { startGateway, type RunningGateway } from './gateway.js';
 import { createLogger } from './logger.js';
 import { onShutdownSignal } from './shared/process.js';
@@ -17,14 +21,18 @@ const log = createLogger(config.logLevel);
 const controller = new AbortController();
 let devServer: DevServer | undefined;
 let gateway: RunningGateway | undefined;
+let connections: Connections | undefined;
+let demo: Demo | undefined;
 let stopping = false;
 
 async function shutdown(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     controller.abort();
+    await demo?.close();
     await gateway?.close().catch((err: unknown) => log.warn({ err }, 'gateway close failed'));
     await workerDone?.catch(() => undefined);
+    await connections?.close().catch((err: unknown) => log.warn({ err }, 'connection store close failed'));
     await devServer?.stop().catch((err: unknown) => log.warn({ err }, 'dev server stop failed'));
   }
   process.exit(code);
@@ -59,14 +67,19 @@ try {
     });
   }
 
+  connections = await openConnections(config, log, createDefaultVerifier());
   let workerReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (workerReady = resolve));
-  workerDone = runWorker(config, log, controller.signal, workerReady).catch((err: unknown) => {
+  const activityDeps = { connections: connections.service, log };
+  workerDone = runWorker(config, log, controller.signal, workerReady, activityDeps).catch((err: unknown) => {
     log.fatal({ err }, 'worker failed');
     void shutdown(1);
   });
-  gateway = await startGateway(config, log);
+  gateway = await startGateway(config, log, { connections });
   await ready;
+  if (await shouldRunDemo(config, connections.service)) {
+    demo = await startDemo(config, connections.service, log, gateway.url);
+  }
 
   const lines = [
     '',
@@ -75,6 +88,19 @@ try {
     uiUrl ? `  Web UI:      ${uiUrl}` : '  Web UI:      served by your Temporal deployment',
     `  Gateway:     ${gateway.url}  (GET /healthz, GET /readyz)`,
     `  Admin API:   ${gateway.url}/admin (bearer token; connections: npx tzs connections --help)`,
+    ...(demo
+      ? [
+          '',
+          `  DEMO MODE: sandbox connection ${demo.connectionId} to local simulators (no real Zuora or Togai)`,
+          `    Zuora simulator: ${demo.zuoraUrl}    Togai simulator: ${demo.togaiUrl}`,
+          '    Create an account in Zuora; its callout starts syncZuoraAccountToTogai:',
+          `      ${demo.commands.zuora}`,
+          '    Create a customer with an account in Togai; its event starts syncTogaiAccountToZuora:',
+          `      ${demo.commands.togai}`,
+          '    Then watch both syncs in the Web UI. Add a real connection (npx tzs connections add) to leave demo mode.',
+        ]
+      : []),
+    '',
     '  Press Ctrl-C to stop.',
     '',
   ];

@@ -1,13 +1,28 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { exec, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { z } from 'zod';
 import { freePort } from '../helpers/ports.js';
 
 const startScript = fileURLToPath(new URL('../../src/start.js', import.meta.url));
+
+const execAsync = promisify(exec);
+async function sh(command: string): Promise<string> {
+  return (await execAsync(command, { timeout: 10_000 })).stdout;
+}
+
+async function waitForAsync(predicate: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 function alive(pid: number): boolean {
   try {
@@ -29,8 +44,8 @@ async function waitFor(predicate: () => boolean, timeoutMs: number, what: string
 async function launch(
   dataDir: string,
 ): Promise<{ child: ChildProcess; output: () => string; ports: number[] }> {
-  const ports = [await freePort(), await freePort(), await freePort()];
-  const [grpc, ui, gw] = ports.map(String);
+  const ports = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  const [grpc, ui, gw, demoZuora, demoTogai] = ports.map(String);
   let output = '';
   const child = spawn(process.execPath, [startScript], {
     env: {
@@ -41,6 +56,8 @@ async function launch(
       TEMPORAL_UI_PORT: ui,
       GATEWAY_PORT: gw,
       GATEWAY_HOST: '127.0.0.1',
+      DEMO_ZUORA_PORT: demoZuora,
+      DEMO_TOGAI_PORT: demoTogai,
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -63,7 +80,7 @@ describe('npm start (all-in-one mode)', function () {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('starts the dev server (SQLite, Web UI), worker and gateway, and Ctrl-C leaves no process behind', async () => {
+  it('starts the dev server (SQLite, Web UI), worker, gateway and demo mode; Ctrl-C leaves no process behind', async () => {
     const launched = await launch(dataDir);
     child = launched.child;
     const [, ui, gw] = launched.ports;
@@ -80,6 +97,30 @@ describe('npm start (all-in-one mode)', function () {
     assert.match(body.versions.temporalSdk, /^\d+\.\d+\.\d+/);
     assert.equal((await fetch(`http://127.0.0.1:${gw}/readyz`)).status, 200);
     assert.equal((await fetch(`http://127.0.0.1:${ui}/`)).status, 200, 'Web UI answers');
+
+    // Demo mode (no connection yet): the printed commands create an account on each side, and
+    // the callout / webhook they trigger sync it to the other side.
+    assert.match(out(), /DEMO MODE: sandbox connection conn_/);
+    const commands = out()
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith('curl '));
+    assert.equal(commands.length, 2, out());
+    const zuoraAnswer = z.object({ accountId: z.string() }).parse(JSON.parse(await sh(commands[0] ?? '')));
+    await sh(commands[1] ?? '');
+    const [zuoraSim, togaiSim] = [launched.ports[3], launched.ports[4]].map((p) => `http://127.0.0.1:${p}`);
+    await waitForAsync(async () => {
+      const togai = z
+        .object({ customers: z.array(z.object({ id: z.string() })) })
+        .parse(await (await fetch(`${togaiSim}/__admin/state`)).json());
+      return togai.customers.some((c) => c.id === `zuora-${zuoraAnswer.accountId}`);
+    }, 'the Zuora account synced to Togai');
+    await waitForAsync(async () => {
+      const zuora = z
+        .object({ accounts: z.array(z.object({ name: z.string() })) })
+        .parse(await (await fetch(`${zuoraSim}/__admin/state`)).json());
+      return zuora.accounts.some((a) => a.name === 'Demo Togai Co');
+    }, 'the Togai account synced to Zuora');
 
     // Persistence: the dev server writes to DATA_DIR/temporal.db (WAL mode adds a -wal file).
     assert.ok(existsSync(join(dataDir, 'temporal.db')));
