@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
 import { createActivities } from '../../src/activities/index.js';
@@ -117,5 +117,120 @@ describe('webhooks through the real account workflows (both simulators, producti
       assert.equal(loop.zuoraAccountId, accountId);
       assert.equal((await env.zuoraState()).accounts.length, zuoraAccountsBefore + 1);
     });
+  });
+
+  it('a callout whose 200 is lost is retried by Zuora and still makes one Togai customer, one run', async () => {
+    const taskQueue = uniqueTaskQueue('webhooks-lost-200');
+    const app = createGatewayApp({
+      connection: testEnv().connection,
+      log: capturingLogger().log,
+      webhooks: {
+        service: env.service,
+        client: testEnv().client,
+        taskQueue,
+        settings: testConfig().webhooks,
+      },
+    });
+    const gateway = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const gatewayBase = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
+    // A network that loses the gateway's first answer: the request reaches the gateway (which
+    // starts the sync), but Zuora sees a 502 and retries with the same Zuora-Notification-Id.
+    let forwarded = 0;
+    const lossy = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const headers = Object.fromEntries(
+          Object.entries(req.headers).filter(
+            (e): e is [string, string] =>
+              typeof e[1] === 'string' && !['host', 'content-length'].includes(e[0]),
+          ),
+        );
+        void fetch(`${gatewayBase}${req.url ?? '/'}`, {
+          method: req.method,
+          headers,
+          body: Buffer.concat(chunks),
+        })
+          .then(async (answer) => {
+            forwarded += 1;
+            const text = await answer.text();
+            if (forwarded === 1) res.writeHead(502).end('lost');
+            else res.writeHead(answer.status, { 'content-type': 'application/json' }).end(text);
+          })
+          .catch(() => res.writeHead(500).end());
+      });
+    });
+    await new Promise<void>((r) => lossy.listen(0, '127.0.0.1', r));
+    const lossyBase = `http://127.0.0.1:${(lossy.address() as AddressInfo).port}`;
+    try {
+      const setup = env.webhookSetup;
+      assert.ok(setup.zuora.basic && setup.zuora.hmac);
+      await put(`${env.zuora.url}/__admin/callout`, {
+        url: `${lossyBase}/webhooks/zuora/${env.connectionId}`,
+        basicAuth: setup.zuora.basic,
+        signature: { secret: setup.zuora.hmac.secret },
+        attempts: 3,
+        intervalMs: 200,
+      });
+      // Togai's own event is not under test here.
+      await put(`${env.togai.url}/__admin/webhooks`, []);
+
+      await withWorker({ taskQueue, activities: createActivities(env.activityDeps) }, async () => {
+        const res = await fetch(`${env.zuora.url}/__admin/ui/accounts`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            name: 'Lost Answer Ltd',
+            currency: 'USD',
+            billToContact: {
+              firstName: 'Lin',
+              lastName: 'Ost',
+              workEmail: 'lost@answer.example',
+              country: 'US',
+            },
+          }),
+        });
+        const { accountId, notificationId } = (await res.json()) as {
+          accountId: string;
+          notificationId: string;
+        };
+        const flow1 = await closedRun(zuoraAccountWorkflowId(env.connectionId, accountId));
+        assert.equal(flow1.status.name, 'COMPLETED');
+
+        let attempts: { deliveryId: string; status?: number; delivered: boolean }[] = [];
+        for (let i = 0; i < 200 && !attempts.some((a) => a.delivered); i++) {
+          const log = (await (await fetch(`${env.zuora.url}/__admin/deliveries`)).json()) as {
+            attempts: { deliveryId: string; status?: number; delivered: boolean }[];
+          };
+          attempts = log.attempts.filter((a) => a.deliveryId === notificationId);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        assert.deepEqual(
+          attempts.map((a) => [a.status, a.delivered]),
+          [
+            [502, false],
+            [200, true],
+          ],
+          'the lost answer made Zuora retry once, and the retry was acknowledged',
+        );
+
+        const runs: string[] = [];
+        for await (const wf of testEnv().client.workflow.list({
+          query: `WorkflowId = "${flow1.workflowId}"`,
+        })) {
+          runs.push(wf.runId);
+        }
+        assert.equal(runs.length, 1, 'one run of flow 1');
+        const customers = (await env.togaiState()).customers.filter((c) => c.id === `zuora-${accountId}`);
+        assert.equal(customers.length, 1, 'one Togai customer');
+      });
+    } finally {
+      lossy.closeAllConnections();
+      gateway.closeAllConnections();
+      await new Promise((r) => lossy.close(r));
+      await new Promise((r) => gateway.close(r));
+    }
   });
 });
