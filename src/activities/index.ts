@@ -1,8 +1,15 @@
 import type { Logger } from '../logger.js';
 import { createAccountActivities, type AccountActivities } from './accounts.js';
 import { ResolvingClientSource, type ClientSource, type ConnectionResolver } from './connection-clients.js';
+import { createInvoiceActivities, type InvoiceActivities } from './invoices.js';
 
 export type { AccountActivities, AccountSyncSettings, ZuoraAccountRef } from './accounts.js';
+export type {
+  InvoiceActivities,
+  InvoiceSyncSettings,
+  ZuoraInvoiceRef,
+  ZuoraInvoiceSummary,
+} from './invoices.js';
 export {
   ResolvingClientSource,
   UNKNOWN_CONNECTION,
@@ -23,12 +30,12 @@ export interface ActivityDeps {
   log?: Logger;
 }
 
-export type Activities = AccountActivities;
+export type Activities = AccountActivities & InvoiceActivities;
 
 export function createActivities(deps: ActivityDeps): Activities {
   const source = deps.clients ?? (deps.connections && new ResolvingClientSource(deps.connections, deps.log));
   if (!source) {
     throw new Error('createActivities needs `clients` or `connections` to reach Zuora and Togai');
   }
-  return { ...createAccountActivities(source) };
+  return { ...createAccountActivities(source), ...createInvoiceActivities(source) };
 }
