@@ -103,6 +103,8 @@ describe('Invoice flow: Togai invoice → Zuora invoice + usage (real Temporal, 
     zuoraCurrency?: string;
     mode?: 'quantity' | 'revenue';
     unmapped?: boolean;
+    /** false: no Zuora account (nor subscription) yet, and the meters carry no Zuora mapping. */
+    zuoraAccount?: boolean;
   }): Promise<Scenario> {
     const s = randomBytes(4).toString('hex');
     const sc: Scenario = {
@@ -121,7 +123,7 @@ describe('Invoice flow: Togai invoice → Zuora invoice + usage (real Temporal, 
           displayName: 'API calls',
           aggregation: 'COUNT',
           eventSchemaName: `api_call_${s}`,
-          settings: meterSettings(sc.subscription, `C1-${s}`, mode),
+          ...(opts.zuoraAccount !== false && { settings: meterSettings(sc.subscription, `C1-${s}`, mode) }),
         },
         {
           id: sc.storage,
@@ -130,9 +132,11 @@ describe('Invoice flow: Togai invoice → Zuora invoice + usage (real Temporal, 
           aggregation: 'SUM',
           computations: [{ computation: 'gigabytes', order: 1 }],
           eventSchemaName: `storage_${s}`,
-          settings: meterSettings(sc.subscription, `C2-${s}`, {
-            ...mode,
-            [USAGE_METER_SETTING.unitOfMeasure]: 'GB',
+          ...(opts.zuoraAccount !== false && {
+            settings: meterSettings(sc.subscription, `C2-${s}`, {
+              ...mode,
+              [USAGE_METER_SETTING.unitOfMeasure]: 'GB',
+            }),
           }),
         },
         ...(opts.unmapped
@@ -200,6 +204,7 @@ describe('Invoice flow: Togai invoice → Zuora invoice + usage (real Temporal, 
         },
       ],
     });
+    if (opts.zuoraAccount === false) return sc;
     const accountNumber = `Z-${s}`;
     await post(`${env.zuora.url}/__admin/seed`, {
       accounts: [
@@ -439,6 +444,61 @@ describe('Invoice flow: Togai invoice → Zuora invoice + usage (real Temporal, 
     assert.equal((await zuoraInvoicesFor(invoiceId)).length, 1);
     const described = await testEnv().client.workflow.getHandle(run.workflowId).describe();
     assert.equal(described.typedSearchAttributes.get(SA.skippedUsageLines), 1);
+  });
+
+  it('an account not in Zuora yet: flow 2 runs as the child (joining an account sync already running), creates it once, and the invoice follows', async () => {
+    const sc = await scenario({ currency: 'EUR', zuoraAccount: false });
+    await ingest(sc, 4, '20');
+    const invoiceId = await closeCycle(sc);
+    // A slow Zuora account create keeps the webhook-started account sync running while the
+    // invoice sync wants the same account: it must join that run, not start a second one.
+    await post(`${env.zuora.url}/__admin/faults`, {
+      method: 'POST',
+      path: '/v1/accounts',
+      latencyMs: 3000,
+      times: 1,
+    });
+    const { client } = testEnv();
+    const taskQueue = uniqueTaskQueue('invoice-join');
+    const accountWorkflowId = togaiAccountWorkflowId(env.connectionId, sc.accountId);
+    const [accountResult, invoiceRun] = await withWorker(
+      { taskQueue, activities: createActivities(env.activityDeps) },
+      async () => {
+        const account = await client.workflow.start(FLOW.togaiAccountToZuora, {
+          taskQueue,
+          workflowId: accountWorkflowId,
+          args: [{ connectionId: env.connectionId, togaiAccountId: sc.accountId, trigger: 'togai-webhook' }],
+        });
+        const input: SyncTogaiInvoiceInput = {
+          connectionId: env.connectionId,
+          togaiInvoiceId: invoiceId,
+          trigger: 'manual',
+        };
+        const invoice = client.workflow
+          .execute(FLOW.togaiInvoiceToZuora, {
+            taskQueue,
+            workflowId: `${togaiInvoiceWorkflowId(env.connectionId, invoiceId)}:${taskQueue}`,
+            args: [input],
+          })
+          .then(
+            (result) => ({ result: result as InvoiceSyncResult }),
+            (error: unknown) => ({ error }),
+          );
+        return Promise.all([account.result() as Promise<AccountSyncResult>, invoice]);
+      },
+    );
+    assert.equal(accountResult.outcome, 'created');
+    const result = ok(invoiceRun);
+    assert.equal(result.zuoraAccountId, accountResult.zuoraAccountId);
+    assert.equal(result.outcome, 'created');
+    assert.equal(result.totals.zuora, '4.5072');
+    // Meters without a Zuora mapping: both lines skipped, the invoice synced regardless.
+    assert.equal(result.skipped.length, 2);
+    const zuoraAccounts = (await env.zuoraState()).accounts.filter(
+      (a) => a.customFields['TogaiAccountId__c'] === sc.accountId,
+    );
+    assert.equal(zuoraAccounts.length, 1, 'exactly one Zuora account for the Togai account');
+    assert.equal((await zuoraInvoicesFor(invoiceId)).length, 1);
   });
 
   it('a DRAFT invoice (ongoing cycle) fails non-retryably', async () => {
