@@ -70,6 +70,14 @@ const envSchema = z.object({
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).default(200),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(1).max(10_000).default(100),
 
+  INVOICE_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
+  INVOICE_SWEEP_OVERLAP_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86_400)
+    .default(3_600),
+
   PUBLIC_BASE_URL: z
     .url({ protocol: /^https?$/, error: 'expected an http(s) URL, e.g. https://sync.example.com' })
     .optional(),
@@ -111,6 +119,8 @@ export interface Config {
   demo: { mode: 'auto' | 'on' | 'off'; zuoraPort: number; togaiPort: number };
   webhooks: WebhookSettings;
   worker: { maxConcurrentActivities: number; maxConcurrentWorkflowTasks: number };
+  /** The per-connection invoice sweep schedule (src/temporal/schedules.ts). */
+  invoiceSweep: { intervalSeconds: number; overlapSeconds: number };
   /** What operators paste into Zuora and Togai: webhook URLs are built on it. */
   publicBaseUrl: string;
   /** Unset in dev mode: the gateway generates one under DATA_DIR (src/api/admin.ts). */
@@ -193,6 +203,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     worker: {
       maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTasks: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    },
+    invoiceSweep: {
+      intervalSeconds: e.INVOICE_SWEEP_INTERVAL_SECONDS,
+      overlapSeconds: e.INVOICE_SWEEP_OVERLAP_SECONDS,
     },
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.GATEWAY_PORT}`).replace(/\/+$/, ''),
     adminToken: e.ADMIN_TOKEN,

@@ -71,10 +71,14 @@ try {
   let workerReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (workerReady = resolve));
   const activityDeps = { connections: connections.service, log };
-  workerDone = runWorker(config, log, controller.signal, workerReady, activityDeps).catch((err: unknown) => {
-    log.fatal({ err }, 'worker failed');
-    void shutdown(1);
-  });
+  const service = connections.service;
+  const connectionIds = async (): Promise<string[]> => (await service.list()).map((c) => c.id);
+  workerDone = runWorker(config, log, controller.signal, workerReady, activityDeps, connectionIds).catch(
+    (err: unknown) => {
+      log.fatal({ err }, 'worker failed');
+      void shutdown(1);
+    },
+  );
   gateway = await startGateway(config, log, { connections });
   await ready;
   if (await shouldRunDemo(config, connections.service)) {

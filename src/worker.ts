@@ -1,13 +1,17 @@
 import { fileURLToPath } from 'node:url';
+import { Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { getConfig, type Config } from './config.js';
-import { createActivities, type ActivityDeps } from './activities/index.js';
+import { createActivities, ResolvingClientSource, type ActivityDeps } from './activities/index.js';
+import { createSweepActivities } from './activities/sweep.js';
 import { createDefaultVerifier } from './connections/default-verifier.js';
 import { openConnections, type Connections } from './connections/open.js';
 import { createLogger, type Logger } from './logger.js';
 import { isMain, onShutdownSignal } from './shared/process.js';
-import { temporalAddress } from './temporal/connection.js';
+import { createClient, temporalAddress } from './temporal/connection.js';
 import { installRuntime } from './temporal/runtime.js';
+import { ensureInvoiceSweepSchedules } from './temporal/schedules.js';
+import type { StartSyncDeps } from './temporal/start-sync.js';
 
 export const PRODUCTION_WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.js', import.meta.url));
 
@@ -22,6 +26,16 @@ export interface CreateWorkerOptions {
   /** A prebuilt bundle (tests share one across workers); wins over workflowsPath. */
   workflowBundle?: WorkflowBundleWithSourceMap;
   taskQueue?: string;
+  /** With `activityDeps`: adds the invoice sweep's activities, which start syncs through this. */
+  startSync?: StartSyncDeps;
+}
+
+/** The flows' activities, plus the sweep's when a Temporal client for starting syncs is given. */
+export function productionActivities(deps: ActivityDeps, startSync?: StartSyncDeps): object {
+  const activities = createActivities(deps);
+  const clients = deps.clients ?? (deps.connections && new ResolvingClientSource(deps.connections, deps.log));
+  if (!startSync || !clients) return activities;
+  return { ...activities, ...createSweepActivities({ clients, startSync }) };
 }
 
 export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
@@ -33,7 +47,9 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: options.workflowsPath ?? PRODUCTION_WORKFLOWS_PATH }),
-    activities: options.activities ?? (options.activityDeps ? createActivities(options.activityDeps) : {}),
+    activities:
+      options.activities ??
+      (options.activityDeps ? productionActivities(options.activityDeps, options.startSync) : {}),
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
   });
@@ -51,6 +67,8 @@ export async function runWorker(
   onReady?: () => void,
   /** Default: the configured connection store, opened here and closed when the worker stops. */
   activityDeps?: ActivityDeps,
+  /** Ids of every connection, whose invoice sweep schedules are ensured once the worker polls. */
+  connectionIds?: () => Promise<string[]>,
 ): Promise<void> {
   installRuntime(log);
   let connections: Connections | undefined;
@@ -58,22 +76,58 @@ export async function runWorker(
   if (!deps) {
     connections = await openConnections(config, log, createDefaultVerifier());
     deps = { connections: connections.service, log };
+    const service = connections.service;
+    connectionIds ??= async () => (await service.list()).map((c) => c.id);
   }
   let connection: NativeConnection | undefined;
+  let clientConnection: Connection | undefined;
   try {
     connection = await NativeConnection.connect({ address: temporalAddress(config) });
-    const worker = await createWorker({ config, connection, activityDeps: deps });
+    // The sweep's activities start syncs and the schedules are ensured through a client connection.
+    clientConnection = await Connection.connect({ address: temporalAddress(config) });
+    const client = createClient(config, clientConnection);
+    const startSync = {
+      client,
+      taskQueue: config.temporal.taskQueue,
+      timeoutMs: config.webhooks.temporalTimeoutMs,
+    };
+    const worker = await createWorker({ config, connection, activityDeps: deps, startSync });
     // A stop requested while the bundle was being built: never start polling.
     if (signal.aborted) return;
     signal.addEventListener('abort', () => worker.shutdown(), { once: true });
     log.info({ taskQueue: config.temporal.taskQueue, address: temporalAddress(config) }, 'worker started');
     const running = worker.run();
     onReady?.();
+    if (connectionIds) void ensureSweeps(config, log, client, connectionIds);
     await running;
     log.info('worker stopped');
   } finally {
+    await clientConnection?.close();
     await connection?.close();
     await connections?.close();
+  }
+}
+
+/** Every connection gets its sweep schedule; a failure is logged, never fatal to the worker. */
+async function ensureSweeps(
+  config: Config,
+  log: Logger,
+  client: ReturnType<typeof createClient>,
+  connectionIds: () => Promise<string[]>,
+): Promise<void> {
+  try {
+    const outcomes = await ensureInvoiceSweepSchedules(client, await connectionIds(), {
+      taskQueue: config.temporal.taskQueue,
+      intervalSeconds: config.invoiceSweep.intervalSeconds,
+      overlapSeconds: config.invoiceSweep.overlapSeconds,
+    });
+    for (const [connectionId, outcome] of outcomes) {
+      if (outcome instanceof Error)
+        log.warn({ err: outcome, connectionId }, 'invoice sweep schedule not ensured');
+      else log.info({ connectionId, outcome }, 'invoice sweep schedule');
+    }
+  } catch (err) {
+    log.warn({ err }, 'invoice sweep schedules not ensured');
   }
 }
 

@@ -1,0 +1,109 @@
+import { heartbeat } from '@temporalio/activity';
+import { callVendor } from '../clients/errors.js';
+import { TOGAI_MAX_INVOICE_PAGE_SIZE } from '../clients/togai/client.js';
+import { FLOW } from '../shared/workflow-ids.js';
+import { startSync, type StartSyncDeps, type StartSyncStatus } from '../temporal/start-sync.js';
+import type { ClientSource } from './connection-clients.js';
+
+/**
+ * The invoice sweep's activities (issue 6): one lists a bounded run of Togai invoice pages, the
+ * other starts the invoice syncs of one batch through `startSync`, the same call the gateway
+ * makes for `invoice.generated`, so a webhook and a sweep for one invoice meet at one workflow ID.
+ */
+
+/** The statuses a generated invoice can be listed under: DUE once finalized, MERGED once merged. */
+export type SweptInvoiceStatus = 'DUE' | 'MERGED';
+
+export interface ListInvoicePagesRequest {
+  connectionId: string;
+  status: SweptInvoiceStatus;
+  /** Epoch ms: Togai's `start_time` (invoices whose period ends at or after it). */
+  since: number;
+  /** Where the previous call stopped; absent for the first page. */
+  nextToken?: string;
+  pageSize: number;
+  /** Pages per call: bounds the result size and the time between workflow checkpoints. */
+  maxPages: number;
+}
+
+export interface InvoicePages {
+  invoiceIds: string[];
+  /** Set when more pages remain: pass it to the next call. */
+  nextToken?: string;
+}
+
+export type StartCounts = Record<StartSyncStatus, number>;
+
+export interface StartInvoiceSyncsRequest {
+  connectionId: string;
+  invoiceIds: string[];
+  /** Starts in flight at once: bounds the load one sweep puts on the Temporal frontend. */
+  concurrency: number;
+}
+
+export interface SweepActivityDeps {
+  clients: ClientSource;
+  /** Temporal client, task queue and budget of each start, as the gateway has them. */
+  startSync: StartSyncDeps;
+}
+
+export function emptyStartCounts(): StartCounts {
+  return { started: 0, 'already-running': 0, 'already-completed': 0, 'duplicate-delivery': 0 };
+}
+
+export function createSweepActivities(deps: SweepActivityDeps) {
+  return {
+    async togaiListInvoicePages(req: ListInvoicePagesRequest): Promise<InvoicePages> {
+      const { togai } = await deps.clients.forConnection(req.connectionId);
+      const pageSize = Math.min(Math.max(1, req.pageSize), TOGAI_MAX_INVOICE_PAGE_SIZE);
+      const ids: string[] = [];
+      const seen = new Set<string>();
+      let nextToken = req.nextToken;
+      for (let page = 0; page < req.maxPages; page++) {
+        const token = nextToken;
+        const res = await callVendor(() =>
+          togai.listInvoices({
+            status: req.status,
+            startTime: req.since,
+            pageSize,
+            ...(token !== undefined && { nextToken: token }),
+          }),
+        );
+        heartbeat({ page, listed: ids.length });
+        for (const invoice of res.data) {
+          if (!seen.has(invoice.id)) {
+            seen.add(invoice.id);
+            ids.push(invoice.id);
+          }
+        }
+        // Togai's last page may still carry a token; an empty page or a repeated token ends it.
+        if (res.data.length === 0 || res.nextToken === undefined || res.nextToken === token) {
+          return { invoiceIds: ids };
+        }
+        nextToken = res.nextToken;
+      }
+      return { invoiceIds: ids, ...(nextToken !== undefined && { nextToken }) };
+    },
+
+    async startInvoiceSyncs(req: StartInvoiceSyncsRequest): Promise<StartCounts> {
+      const counts = emptyStartCounts();
+      const queue = [...req.invoiceIds];
+      const lanes = Math.max(1, Math.min(req.concurrency, queue.length));
+      // A retried batch is harmless: a start that landed the first time answers already-*.
+      const lane = async (): Promise<void> => {
+        for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+          const res = await startSync(deps.startSync, {
+            flow: FLOW.togaiInvoiceToZuora,
+            input: { connectionId: req.connectionId, togaiInvoiceId: id, trigger: 'sweep' },
+          });
+          counts[res.status]++;
+          heartbeat(counts);
+        }
+      };
+      await Promise.all(Array.from({ length: lanes }, lane));
+      return counts;
+    },
+  };
+}
+
+export type SweepActivities = ReturnType<typeof createSweepActivities>;

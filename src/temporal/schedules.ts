@@ -1,0 +1,103 @@
+import { isDeepStrictEqual } from 'node:util';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleDescription,
+} from '@temporalio/client';
+import { SA } from '../shared/search-attributes.js';
+import { invoiceSweepScheduleId } from '../shared/workflow-ids.js';
+import type { SweepTogaiInvoicesInput } from '../workflows/sweep-togai-invoices.js';
+
+/**
+ * The invoice sweep's Temporal Schedule, one per connection (issue 6). Ensured at worker start for
+ * every connection, and after a connection is created: creating is idempotent because the
+ * schedule ID is derived from the connection id and a second create throws ScheduleAlreadyRunning.
+ */
+
+export const SWEEP_WORKFLOW_TYPE = 'sweepTogaiInvoices';
+
+export interface InvoiceSweepScheduleOptions {
+  connectionId: string;
+  taskQueue: string;
+  intervalSeconds: number;
+  overlapSeconds: number;
+  /** Tests create paused schedules and trigger them by hand. */
+  paused?: boolean;
+  /** Tuning of every scheduled sweep (page size, batch, concurrency); defaults otherwise. */
+  sweepInput?: Omit<SweepTogaiInvoicesInput, 'connectionId' | 'since' | 'resume'>;
+}
+
+export type EnsureScheduleOutcome = 'created' | 'exists' | 'updated';
+
+function intervalMs(description: ScheduleDescription): number | undefined {
+  const every = description.spec.intervals?.[0]?.every;
+  return typeof every === 'number' ? every : undefined;
+}
+
+export async function ensureInvoiceSweepSchedule(
+  client: Client,
+  options: InvoiceSweepScheduleOptions,
+): Promise<EnsureScheduleOutcome> {
+  const scheduleId = invoiceSweepScheduleId(options.connectionId);
+  const args: [SweepTogaiInvoicesInput] = [
+    { ...options.sweepInput, connectionId: options.connectionId, overlapMs: options.overlapSeconds * 1000 },
+  ];
+  try {
+    await client.schedule.create({
+      scheduleId,
+      spec: { intervals: [{ every: `${options.intervalSeconds}s` }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: SWEEP_WORKFLOW_TYPE,
+        // Scheduled runs get `{scheduleId}-{time}` IDs, so a sweep never collides with a sync.
+        workflowId: scheduleId,
+        taskQueue: options.taskQueue,
+        args,
+        workflowExecutionTimeout: '1 hour',
+        typedSearchAttributes: [
+          { key: SA.connectionId, value: options.connectionId },
+          { key: SA.flow, value: SWEEP_WORKFLOW_TYPE },
+        ],
+      },
+      // A sweep still running when the next is due: skip the next; it would list the same window.
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+      state: { paused: options.paused ?? false, note: `Togai invoice sweep of ${options.connectionId}` },
+    });
+    return 'created';
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+  }
+  // It exists: keep it (and its state, paused or not), but follow a changed interval or input.
+  const handle = client.schedule.getHandle(scheduleId);
+  const current = await handle.describe();
+  const spec = { intervals: [{ every: `${options.intervalSeconds}s` }] };
+  if (
+    intervalMs(current) === options.intervalSeconds * 1000 &&
+    isDeepStrictEqual(current.action.args, args)
+  ) {
+    return 'exists';
+  }
+  await handle.update((previous) => ({ ...previous, spec, action: { ...previous.action, args } }));
+  return 'updated';
+}
+
+/**
+ * Ensures the schedule of every connection; one failure does not stop the others. Returns the
+ * outcome per connection id (an Error for a failure, for the caller to log).
+ */
+export async function ensureInvoiceSweepSchedules(
+  client: Client,
+  connectionIds: readonly string[],
+  options: Omit<InvoiceSweepScheduleOptions, 'connectionId'>,
+): Promise<Map<string, EnsureScheduleOutcome | Error>> {
+  const outcomes = new Map<string, EnsureScheduleOutcome | Error>();
+  for (const connectionId of connectionIds) {
+    try {
+      outcomes.set(connectionId, await ensureInvoiceSweepSchedule(client, { ...options, connectionId }));
+    } catch (err) {
+      outcomes.set(connectionId, err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+  return outcomes;
+}

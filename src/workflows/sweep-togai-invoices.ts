@@ -1,0 +1,162 @@
+import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { StartCounts, SweepActivities, SweptInvoiceStatus } from '../activities/sweep.js';
+
+/**
+ * The invoice sweep (issue 6): webhooks can be missed, so a Temporal Schedule per connection runs
+ * this workflow to list Togai's generated invoices since a checkpoint and start the invoice sync
+ * of each through `startSync`, under the same workflow ID a webhook would use (one run per
+ * invoice; completed runs are not run again).
+ *
+ * The checkpoint travels from run to run as the workflow's result: a scheduled run reads the last
+ * successful run's result (`workflowInfo().lastResult`), so no store of our own is needed and a
+ * failed sweep leaves the checkpoint where it was (the next one covers its window). Each run lists
+ * from `checkpoint - overlapMs`, so invoices whose period ended while the previous sweep was
+ * listing, or that Togai generated a little after their period end, are listed again (a second
+ * start of an already-synced invoice is a cheap no-op). The checkpoint never goes backwards.
+ *
+ * Backfill: start this workflow by hand with an explicit `since` (docs/architecture.md).
+ */
+
+export interface SweepTogaiInvoicesInput {
+  connectionId: string;
+  /** Backfill: list from here (epoch ms or ISO-8601) instead of from the last checkpoint. */
+  since?: number | string;
+  /** How far before the checkpoint to look again. Default 1 hour. */
+  overlapMs?: number;
+  /** First run without a checkpoint or `since`: how far back to look. Default 24 hours. */
+  initialLookbackMs?: number;
+  /** Invoices per Togai page (1..50). Default 50. */
+  pageSize?: number;
+  /** Pages per listing activity, i.e. the batch of starts. Default 4. */
+  pagesPerBatch?: number;
+  /** Starts in flight at once within a batch. Default 10. */
+  concurrency?: number;
+  /** Set by the workflow itself when it continues as new; never by callers. */
+  resume?: SweepResume;
+}
+
+export interface SweepResume {
+  statusIndex: number;
+  nextToken?: string;
+  since: number;
+  checkpoint: number;
+  listed: number;
+  counts: StartCounts;
+}
+
+export interface SweepTogaiInvoicesResult {
+  connectionId: string;
+  /** Epoch ms: the next scheduled sweep lists from `checkpoint - overlapMs`. */
+  checkpoint: number;
+  /** Epoch ms: what this sweep listed from. */
+  since: number;
+  listed: number;
+  counts: StartCounts;
+}
+
+export const SWEPT_STATUSES: readonly SweptInvoiceStatus[] = ['DUE', 'MERGED'];
+const HOUR_MS = 60 * 60 * 1000;
+
+const list = proxyActivities<SweepActivities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
+  scheduleToCloseTimeout: '30 minutes',
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: ['UnknownConnection', 'AuthFailed'],
+  },
+});
+
+const start = proxyActivities<SweepActivities>({
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '1 minute',
+  scheduleToCloseTimeout: '30 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+function toEpochMs(value: number | string): number {
+  const ms = typeof value === 'number' ? value : Date.parse(value);
+  if (!Number.isFinite(ms))
+    throw new TypeError(`since: expected epoch ms or an ISO-8601 time, got ${String(value)}`);
+  return ms;
+}
+
+/** The checkpoint of the last successful scheduled run, when there is one. */
+function previousCheckpoint(): number | undefined {
+  const last = workflowInfo().lastResult as Partial<SweepTogaiInvoicesResult> | undefined;
+  return typeof last?.checkpoint === 'number' && Number.isFinite(last.checkpoint)
+    ? last.checkpoint
+    : undefined;
+}
+
+export async function sweepTogaiInvoices(input: SweepTogaiInvoicesInput): Promise<SweepTogaiInvoicesResult> {
+  const { connectionId } = input;
+  const pageSize = input.pageSize ?? 50;
+  const pagesPerBatch = input.pagesPerBatch ?? 4;
+  const concurrency = input.concurrency ?? 10;
+
+  let state: SweepResume;
+  if (input.resume) {
+    state = input.resume;
+  } else {
+    // Workflow time is the time of this workflow task: deterministic on replay.
+    const now = Date.now();
+    const previous = previousCheckpoint();
+    const from =
+      input.since !== undefined
+        ? toEpochMs(input.since)
+        : previous !== undefined
+          ? previous - (input.overlapMs ?? HOUR_MS)
+          : now - (input.initialLookbackMs ?? 24 * HOUR_MS);
+    state = {
+      statusIndex: 0,
+      since: from,
+      // Invoices ending after `now` are listed by the next sweep; a backfill of an old window
+      // never moves a newer checkpoint back.
+      checkpoint: Math.max(previous ?? now, now),
+      listed: 0,
+      counts: { started: 0, 'already-running': 0, 'already-completed': 0, 'duplicate-delivery': 0 },
+    };
+  }
+
+  while (state.statusIndex < SWEPT_STATUSES.length) {
+    const status = SWEPT_STATUSES[state.statusIndex];
+    if (status === undefined) break;
+    const page = await list.togaiListInvoicePages({
+      connectionId,
+      status,
+      since: state.since,
+      pageSize,
+      maxPages: pagesPerBatch,
+      ...(state.nextToken !== undefined && { nextToken: state.nextToken }),
+    });
+    state.listed += page.invoiceIds.length;
+    if (page.invoiceIds.length > 0) {
+      const counts = await start.startInvoiceSyncs({
+        connectionId,
+        invoiceIds: page.invoiceIds,
+        concurrency,
+      });
+      for (const key of Object.keys(counts) as (keyof StartCounts)[]) state.counts[key] += counts[key];
+    }
+    if (page.nextToken !== undefined) {
+      state.nextToken = page.nextToken;
+    } else {
+      delete state.nextToken;
+      state.statusIndex++;
+    }
+    // Very many invoices: keep the history small; the state (checkpoint included) goes along.
+    if (state.statusIndex < SWEPT_STATUSES.length && workflowInfo().continueAsNewSuggested) {
+      await continueAsNew<typeof sweepTogaiInvoices>({ ...input, resume: state });
+    }
+  }
+
+  return {
+    connectionId,
+    checkpoint: state.checkpoint,
+    since: state.since,
+    listed: state.listed,
+    counts: state.counts,
+  };
+}

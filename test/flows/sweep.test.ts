@@ -1,0 +1,222 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { ScheduleOverlapPolicy, type ScheduleHandle } from '@temporalio/client';
+import { ResolvingClientSource } from '../../src/activities/index.js';
+import { createSweepActivities } from '../../src/activities/sweep.js';
+import { invoiceSweepScheduleId, togaiInvoiceWorkflowId, FLOW } from '../../src/shared/workflow-ids.js';
+import { ensureInvoiceSweepSchedule, SWEEP_WORKFLOW_TYPE } from '../../src/temporal/schedules.js';
+import { startSync, type StartSyncDeps } from '../../src/temporal/start-sync.js';
+import type {
+  SweepTogaiInvoicesInput,
+  SweepTogaiInvoicesResult,
+} from '../../src/workflows/sweep-togai-invoices.js';
+import * as fixtureActivities from '../fixtures/sweep-workflows/activities.js';
+import { runsOf } from '../fixtures/sweep-workflows/activities.js';
+import { testEnv } from '../hooks.js';
+import { startSimulatedConnection, type SimulatedConnection } from '../helpers/simulators.js';
+import { uniqueTaskQueue, withWorker } from '../helpers/temporal.js';
+
+const FIXTURE_WORKFLOWS = fileURLToPath(new URL('../fixtures/sweep-workflows/index.js', import.meta.url));
+
+describe('Invoice sweep (real Temporal schedule and worker, Togai simulator)', function () {
+  let env: SimulatedConnection;
+  let accounts = 0;
+
+  before(async () => {
+    env = await startSimulatedConnection();
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  /** `n` new Togai accounts whose billing cycle is closed: one DUE invoice each. */
+  function generateInvoices(n: number): string[] {
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) {
+      accounts++;
+      const id = `ACC-SWEEP-${accounts}`;
+      env.togai.sim.seed({
+        customers: [
+          {
+            id: `CUST-SWEEP-${accounts}`,
+            name: `Sweep customer ${accounts}`,
+            primaryEmail: `sweep${accounts}@example.com`,
+            address: {},
+            account: { id, name: `Sweep account ${accounts}` },
+          },
+        ],
+      });
+      ids.push(env.togai.sim.closeCycle(id)[0]?.id ?? assert.fail('no invoice generated'));
+    }
+    return ids;
+  }
+
+  function deps(taskQueue: string): StartSyncDeps {
+    return { client: testEnv().client, taskQueue, timeoutMs: 10_000 };
+  }
+
+  function activities(taskQueue: string): object {
+    return {
+      ...fixtureActivities,
+      ...createSweepActivities({
+        clients: new ResolvingClientSource(env.service),
+        startSync: deps(taskQueue),
+      }),
+    };
+  }
+
+  /** Triggers the schedule now and waits for the run it started (not a timing assertion: a wait). */
+  async function triggerAndWait(handle: ScheduleHandle): Promise<SweepTogaiInvoicesResult> {
+    const before = (await handle.describe()).info.recentActions.length;
+    await handle.trigger(ScheduleOverlapPolicy.SKIP);
+    for (;;) {
+      const { recentActions } = (await handle.describe()).info;
+      const action = recentActions.length > before ? recentActions[recentActions.length - 1] : undefined;
+      if (action) {
+        const { workflowId, firstExecutionRunId } = action.action.workflow;
+        // Followed through any continue-as-new to the sweep's final result.
+        const run = testEnv().client.workflow.getHandle(workflowId, undefined, { firstExecutionRunId });
+        const result = (await run.result()) as SweepTogaiInvoicesResult;
+        // The schedule hands this result to its next run once it has seen the run close.
+        while ((await handle.describe()).info.runningActions.length > 0) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        return result;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  it('ensuring the schedule twice is idempotent: one schedule, deterministic ID, interval, SKIP overlap', async () => {
+    const connectionId = `conn_sched_${randomUUID().slice(0, 8)}`;
+    const client = testEnv().client;
+    const options = { connectionId, taskQueue: 'tq-sched', intervalSeconds: 300, overlapSeconds: 600 };
+    assert.equal(await ensureInvoiceSweepSchedule(client, options), 'created');
+    assert.equal(await ensureInvoiceSweepSchedule(client, options), 'exists');
+    const handle = client.schedule.getHandle(invoiceSweepScheduleId(connectionId));
+    try {
+      assert.equal(handle.scheduleId, `togai-invoice-sweep:${connectionId}`);
+      const desc = await handle.describe();
+      assert.deepEqual(
+        desc.spec.intervals?.map((i) => i.every),
+        [300_000],
+      );
+      assert.equal(desc.policies.overlap, ScheduleOverlapPolicy.SKIP);
+      assert.equal(desc.action.type, 'startWorkflow');
+      assert.equal(desc.action.workflowType, SWEEP_WORKFLOW_TYPE);
+      assert.equal(desc.action.taskQueue, 'tq-sched');
+      assert.deepEqual(desc.action.args, [{ connectionId, overlapMs: 600_000 }]);
+
+      // A changed interval or overlap is followed; the schedule stays the one schedule.
+      const changed = { ...options, intervalSeconds: 60, overlapSeconds: 120 };
+      assert.equal(await ensureInvoiceSweepSchedule(client, changed), 'updated');
+      assert.equal(await ensureInvoiceSweepSchedule(client, changed), 'exists');
+      const updated = await handle.describe();
+      assert.deepEqual(
+        updated.spec.intervals?.map((i) => i.every),
+        [60_000],
+      );
+      assert.deepEqual(updated.action.args, [{ connectionId, overlapMs: 120_000 }]);
+      assert.equal(updated.policies.overlap, ScheduleOverlapPolicy.SKIP);
+      const ids: string[] = [];
+      for await (const s of client.schedule.list()) {
+        if (s.scheduleId === handle.scheduleId) ids.push(s.scheduleId);
+      }
+      assert.deepEqual(ids, [handle.scheduleId]);
+    } finally {
+      await handle.delete();
+    }
+  });
+
+  it('lists DUE invoices across pages, starts one run each; a second sweep starts nothing; a new invoice is picked up', async () => {
+    const taskQueue = uniqueTaskQueue('sweep');
+    const invoices = generateInvoices(7);
+    const client = testEnv().client;
+    const overlapSeconds = 3600;
+    await ensureInvoiceSweepSchedule(client, {
+      connectionId: env.connectionId,
+      taskQueue,
+      intervalSeconds: 3600,
+      overlapSeconds,
+      paused: true,
+      // 2 invoices a page, 2 pages a batch: 7 invoices take 4 pages and 2 batches of starts.
+      sweepInput: { pageSize: 2, pagesPerBatch: 2, concurrency: 3 },
+    });
+    const handle = client.schedule.getHandle(invoiceSweepScheduleId(env.connectionId));
+    try {
+      await withWorker(
+        { taskQueue, workflowsPath: FIXTURE_WORKFLOWS, activities: activities(taskQueue) },
+        async () => {
+          const first = await triggerAndWait(handle);
+          assert.equal(first.listed, 7);
+          assert.equal(first.counts.started, 7);
+          for (const id of invoices) {
+            const workflowId = togaiInvoiceWorkflowId(env.connectionId, id);
+            assert.equal(runsOf(workflowId).length, 1, `one run for ${id}`);
+            const run = await client.workflow.getHandle(workflowId).describe();
+            assert.equal(run.type, FLOW.togaiInvoiceToZuora);
+          }
+
+          // Nothing new: the checkpoint came from the first run's result; the overlap lists the
+          // same invoices again, and their completed runs are not run again.
+          const second = await triggerAndWait(handle);
+          assert.equal(second.since, first.checkpoint - overlapSeconds * 1000);
+          assert.ok(second.checkpoint >= first.checkpoint, 'the checkpoint never goes back');
+          assert.equal(second.counts.started, 0);
+          assert.equal(second.counts['already-completed'], 7);
+          for (const id of invoices) {
+            assert.equal(runsOf(togaiInvoiceWorkflowId(env.connectionId, id)).length, 1);
+          }
+
+          // A missed webhook: the next sweep starts the sync of the newly generated invoice only.
+          const [late] = generateInvoices(1);
+          assert.ok(late);
+          const third = await triggerAndWait(handle);
+          assert.equal(third.counts.started, 1);
+          assert.equal(runsOf(togaiInvoiceWorkflowId(env.connectionId, late)).length, 1);
+        },
+      );
+    } finally {
+      await handle.delete();
+    }
+  });
+
+  it('a webhook and a sweep for the same invoice at the same time make exactly one run', async () => {
+    const taskQueue = uniqueTaskQueue('sweep-race');
+    const [invoiceId] = generateInvoices(1);
+    assert.ok(invoiceId);
+    const client = testEnv().client;
+    const workflowId = togaiInvoiceWorkflowId(env.connectionId, invoiceId);
+    await withWorker(
+      { taskQueue, workflowsPath: FIXTURE_WORKFLOWS, activities: activities(taskQueue) },
+      async () => {
+        const input: SweepTogaiInvoicesInput = { connectionId: env.connectionId, since: 0, concurrency: 5 };
+        const [sweep, ...webhooks] = await Promise.all([
+          client.workflow.execute('sweepTogaiInvoices', {
+            taskQueue,
+            workflowId: `sweep-race-${randomUUID()}`,
+            args: [input],
+          }) as Promise<SweepTogaiInvoicesResult>,
+          // As the gateway starts it for `invoice.generated` (and Togai redelivering it).
+          ...[1, 2, 3].map(() =>
+            startSync(deps(taskQueue), {
+              flow: FLOW.togaiInvoiceToZuora,
+              input: {
+                connectionId: env.connectionId,
+                togaiInvoiceId: invoiceId,
+                trigger: 'togai-webhook',
+                eventId: 'evt-race',
+              },
+            }),
+          ),
+        ]);
+        await client.workflow.getHandle(workflowId).result();
+        const started = sweep.counts.started + webhooks.filter((w) => w.status === 'started').length;
+        assert.equal(started, 1, 'exactly one start among the sweep and the webhooks');
+        assert.equal(runsOf(workflowId).length, 1);
+        assert.ok(webhooks.every((w) => w.workflowId === workflowId));
+      },
+    );
+  });
+});
