@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../src/activities/index.js';
+import type { CreateConnectionInput } from '../../src/connections/model.js';
 import { ZuoraClient } from '../../src/clients/zuora/client.js';
 import type { InvoiceSyncResult } from '../../src/mapping/invoice-togai-to-zuora.js';
 import { USAGE_KEY_FIELD, USAGE_METER_SETTING } from '../../src/mapping/usage-togai-to-zuora.js';
@@ -46,15 +47,13 @@ const billToContact = {
 describe('Invoice flow: Togai invoice → Zuora invoice + usage (real Temporal, real worker, both simulators)', function () {
   let env: SimulatedConnection;
 
+  // The usage key must be filterable (the look-up before create); the unit amount is text.
+  const zuoraOptions = {
+    customFields: { Usage: [{ name: USAGE_KEY_FIELD, filterable: true }, { name: UNIT_AMOUNT_FIELD }] },
+  };
+
   before(async () => {
-    env = await startSimulatedConnection({
-      zuora: {
-        customFields: {
-          // The usage key must be filterable (the look-up before create); the unit amount is text.
-          Usage: [{ name: USAGE_KEY_FIELD, filterable: true }, { name: UNIT_AMOUNT_FIELD }],
-        },
-      },
-    });
+    env = await startSimulatedConnection({ zuora: zuoraOptions });
   });
   after(async () => {
     await env.close();
@@ -554,5 +553,37 @@ describe('Invoice flow: Togai invoice → Zuora invoice + usage (real Temporal, 
     assert.match(cause.message, /5\.002/);
     assert.match(cause.message, /5\.012/);
     assert.equal((await zuoraInvoicesFor(invoiceId)).length, 1, 'no second invoice was made');
+  });
+  describe('a connection set to Posted invoices and revenue mode', () => {
+    let defaultEnv: SimulatedConnection;
+    before(async () => {
+      // The helpers above use `env`: point it at this connection for these tests only.
+      defaultEnv = env;
+      env = await startSimulatedConnection({
+        zuora: zuoraOptions,
+        connection: {
+          usageSyncMode: 'revenue',
+          zuora: { invoiceStatus: 'Posted' } as CreateConnectionInput['zuora'],
+        },
+      });
+    });
+    after(async () => {
+      await env.close();
+      env = defaultEnv;
+    });
+
+    it('creates the Zuora invoice Posted and syncs meters without a mode setting in revenue mode', async () => {
+      const sc = await scenario({ currency: 'USD' });
+      await ingest(sc, 5, '150');
+      const invoiceId = await closeCycle(sc);
+      const result = ok(await sync(invoiceId));
+      const [zInvoice] = await zuoraInvoicesFor(invoiceId);
+      assert.equal(zInvoice?.status, 'Posted');
+      assert.equal(zInvoice?.amount, '10.01');
+      assert.deepEqual(result.usage.map((u) => [u.mode, u.quantity, u.unitAmount]).sort(), [
+        ['revenue', '0.01', '1'],
+        ['revenue', '10', '1'],
+      ]);
+    });
   });
 });
