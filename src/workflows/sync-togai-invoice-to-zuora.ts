@@ -48,7 +48,10 @@ export const INVOICE_FAILURE = {
   currencyMismatch: 'CurrencyMismatch',
   totalMismatch: 'TotalMismatch',
   accountNotLinked: 'AccountNotLinked',
+  tooManyItems: 'TooManyInvoiceItems',
 } as const;
+
+const MAX_ZUORA_INVOICE_ITEMS = 1000;
 
 /**
  * Flows 3, 4 and 5: a generated Togai invoice becomes one standalone Zuora invoice under the
@@ -233,6 +236,13 @@ async function ensureZuoraInvoice(
       status: settings.invoiceStatus,
       togaiInvoiceIdField: field,
     });
+    if (body.invoiceItems.length > MAX_ZUORA_INVOICE_ITEMS) {
+      // Zuora's limit per standalone invoice; retrying cannot change it.
+      throw ApplicationFailure.nonRetryable(
+        `Togai invoice ${invoice.id} has ${body.invoiceItems.length} charge lines; a Zuora standalone invoice holds at most ${MAX_ZUORA_INVOICE_ITEMS}`,
+        INVOICE_FAILURE.tooManyItems,
+      );
+    }
     // Checked before creating: an invoice that cannot match is better not made at all.
     const planned = itemsTotal(body);
     if (!equals(planned, togaiTotal)) throw mismatch(planned, 'its charge lines sum to');
