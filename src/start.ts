@@ -14,6 +14,7 @@ import { onShutdownSignal } from './shared/process.js';
 import { versions } from './shared/versions.js';
 import { ensureTemporalCli } from './temporal/cli.js';
 import { startDevServer, type DevServer } from './temporal/dev-server.js';
+import { ensureInvoiceSweepScheduleFor } from './temporal/schedules.js';
 import { runWorker } from './worker.js';
 
 const config = getConfig();
@@ -83,6 +84,11 @@ try {
   await ready;
   if (await shouldRunDemo(config, connections.service)) {
     demo = await startDemo(config, connections.service, log, gateway.url);
+    // The worker ensured the schedules of the connections it found; the demo's may be new.
+    const demoId = demo.connectionId;
+    await ensureInvoiceSweepScheduleFor(config, demoId).catch((err: unknown) =>
+      log.warn({ err, connectionId: demoId }, 'invoice sweep schedule not ensured'),
+    );
   }
 
   const lines = [

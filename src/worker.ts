@@ -10,7 +10,7 @@ import { createLogger, type Logger } from './logger.js';
 import { isMain, onShutdownSignal } from './shared/process.js';
 import { createClient, temporalAddress } from './temporal/connection.js';
 import { installRuntime } from './temporal/runtime.js';
-import { ensureInvoiceSweepSchedules } from './temporal/schedules.js';
+import { ensureInvoiceSweepSchedules, sweepScheduleSettings } from './temporal/schedules.js';
 import type { StartSyncDeps } from './temporal/start-sync.js';
 
 export const PRODUCTION_WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.js', import.meta.url));
@@ -116,11 +116,11 @@ async function ensureSweeps(
   connectionIds: () => Promise<string[]>,
 ): Promise<void> {
   try {
-    const outcomes = await ensureInvoiceSweepSchedules(client, await connectionIds(), {
-      taskQueue: config.temporal.taskQueue,
-      intervalSeconds: config.invoiceSweep.intervalSeconds,
-      overlapSeconds: config.invoiceSweep.overlapSeconds,
-    });
+    const outcomes = await ensureInvoiceSweepSchedules(
+      client,
+      await connectionIds(),
+      sweepScheduleSettings(config),
+    );
     for (const [connectionId, outcome] of outcomes) {
       if (outcome instanceof Error)
         log.warn({ err: outcome, connectionId }, 'invoice sweep schedule not ensured');

@@ -1,13 +1,16 @@
 import { isDeepStrictEqual } from 'node:util';
 import {
+  Connection,
   ScheduleAlreadyRunning,
   ScheduleOverlapPolicy,
   type Client,
   type ScheduleDescription,
 } from '@temporalio/client';
+import type { Config } from '../config.js';
 import { SA } from '../shared/search-attributes.js';
 import { invoiceSweepScheduleId } from '../shared/workflow-ids.js';
 import type { SweepTogaiInvoicesInput } from '../workflows/sweep-togai-invoices.js';
+import { createClient, temporalAddress } from './connection.js';
 
 /**
  * The invoice sweep's Temporal Schedule, one per connection (issue 6). Ensured at worker start for
@@ -100,4 +103,32 @@ export async function ensureInvoiceSweepSchedules(
     }
   }
   return outcomes;
+}
+
+/** The schedule options the configuration gives (task queue, interval, overlap). */
+export function sweepScheduleSettings(config: Config): Omit<InvoiceSweepScheduleOptions, 'connectionId'> {
+  return {
+    taskQueue: config.temporal.taskQueue,
+    intervalSeconds: config.invoiceSweep.intervalSeconds,
+    overlapSeconds: config.invoiceSweep.overlapSeconds,
+  };
+}
+
+/**
+ * For code without a Temporal client at hand (a connection just created, demo mode): ensures the
+ * connection's sweep schedule over a connection of its own, closed afterwards.
+ */
+export async function ensureInvoiceSweepScheduleFor(
+  config: Config,
+  connectionId: string,
+): Promise<EnsureScheduleOutcome> {
+  const connection = await Connection.connect({ address: temporalAddress(config) });
+  try {
+    return await ensureInvoiceSweepSchedule(createClient(config, connection), {
+      ...sweepScheduleSettings(config),
+      connectionId,
+    });
+  } finally {
+    await connection.close();
+  }
 }

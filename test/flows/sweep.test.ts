@@ -5,7 +5,12 @@ import { ScheduleOverlapPolicy, type ScheduleHandle } from '@temporalio/client';
 import { ResolvingClientSource } from '../../src/activities/index.js';
 import { createSweepActivities } from '../../src/activities/sweep.js';
 import { invoiceSweepScheduleId, togaiInvoiceWorkflowId, FLOW } from '../../src/shared/workflow-ids.js';
-import { ensureInvoiceSweepSchedule, SWEEP_WORKFLOW_TYPE } from '../../src/temporal/schedules.js';
+import {
+  ensureInvoiceSweepSchedule,
+  ensureInvoiceSweepScheduleFor,
+  ensureInvoiceSweepSchedules,
+  SWEEP_WORKFLOW_TYPE,
+} from '../../src/temporal/schedules.js';
 import { startSync, type StartSyncDeps } from '../../src/temporal/start-sync.js';
 import type {
   SweepTogaiInvoicesInput,
@@ -15,7 +20,7 @@ import * as fixtureActivities from '../fixtures/sweep-workflows/activities.js';
 import { runsOf } from '../fixtures/sweep-workflows/activities.js';
 import { testEnv } from '../hooks.js';
 import { startSimulatedConnection, type SimulatedConnection } from '../helpers/simulators.js';
-import { uniqueTaskQueue, withWorker } from '../helpers/temporal.js';
+import { testConfig, uniqueTaskQueue, withWorker } from '../helpers/temporal.js';
 
 const FIXTURE_WORKFLOWS = fileURLToPath(new URL('../fixtures/sweep-workflows/index.js', import.meta.url));
 
@@ -126,6 +131,50 @@ describe('Invoice sweep (real Temporal schedule and worker, Togai simulator)', f
       assert.deepEqual(ids, [handle.scheduleId]);
     } finally {
       await handle.delete();
+    }
+  });
+
+  it('ensuring every connection (as runWorker does at start) is idempotent; one new connection is ensured alone from the config', async () => {
+    const client = testEnv().client;
+    const config = testConfig({
+      TEMPORAL_ADDRESS: testEnv().address,
+      INVOICE_SWEEP_INTERVAL_SECONDS: '120',
+      INVOICE_SWEEP_OVERLAP_SECONDS: '30',
+    });
+    const [a, b, c] = ['a', 'b', 'c'].map((x) => `conn_${x}_${randomUUID().slice(0, 8)}`);
+    assert.ok(a && b && c);
+    const settings = {
+      taskQueue: config.temporal.taskQueue,
+      intervalSeconds: config.invoiceSweep.intervalSeconds,
+      overlapSeconds: config.invoiceSweep.overlapSeconds,
+    };
+    try {
+      assert.deepEqual(
+        [...(await ensureInvoiceSweepSchedules(client, [a, b], settings))],
+        [
+          [a, 'created'],
+          [b, 'created'],
+        ],
+      );
+      // A restart ensures them again: nothing changes.
+      assert.deepEqual(
+        [...(await ensureInvoiceSweepSchedules(client, [a, b], settings))],
+        [
+          [a, 'exists'],
+          [b, 'exists'],
+        ],
+      );
+      assert.equal(await ensureInvoiceSweepScheduleFor(config, c), 'created');
+      assert.equal(await ensureInvoiceSweepScheduleFor(config, c), 'exists');
+      const desc = await client.schedule.getHandle(invoiceSweepScheduleId(c)).describe();
+      assert.deepEqual(
+        desc.spec.intervals?.map((i) => i.every),
+        [120_000],
+      );
+      assert.equal(desc.action.taskQueue, 'togai-zuora-sync');
+      assert.deepEqual(desc.action.args, [{ connectionId: c, overlapMs: 30_000 }]);
+    } finally {
+      for (const id of [a, b, c]) await client.schedule.getHandle(invoiceSweepScheduleId(id)).delete();
     }
   });
 
