@@ -231,6 +231,29 @@ describe('Invoice sweep (real Temporal schedule and worker, Togai simulator)', f
     }
   });
 
+  it('a backfill lists from its explicit since (ISO-8601): invoices whose period ended before it are not listed', async () => {
+    const taskQueue = uniqueTaskQueue('sweep-backfill');
+    generateInvoices(1);
+    const client = testEnv().client;
+    await withWorker(
+      { taskQueue, workflowsPath: FIXTURE_WORKFLOWS, activities: activities(taskQueue) },
+      async () => {
+        const run = (since: string): Promise<SweepTogaiInvoicesResult> =>
+          client.workflow.execute('sweepTogaiInvoices', {
+            taskQueue,
+            workflowId: `sweep-backfill-${randomUUID()}`,
+            args: [{ connectionId: env.connectionId, since } satisfies SweepTogaiInvoicesInput],
+          });
+        const future = await run(new Date(Date.now() + 24 * 3600_000).toISOString());
+        assert.equal(future.listed, 0);
+        const all = await run('1970-01-01T00:00:00Z');
+        assert.equal(all.since, 0);
+        // Every DUE invoice generated so far in this suite; the open DRAFTs are not listed.
+        assert.equal(all.listed, accounts);
+      },
+    );
+  });
+
   it('a webhook and a sweep for the same invoice at the same time make exactly one run', async () => {
     const taskQueue = uniqueTaskQueue('sweep-race');
     const [invoiceId] = generateInvoices(1);
