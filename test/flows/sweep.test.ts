@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { ScheduleOverlapPolicy, type ScheduleHandle } from '@temporalio/client';
 import { ResolvingClientSource } from '../../src/activities/index.js';
+import { loadConfig } from '../../src/config.js';
+import { ensureTemporalCli } from '../../src/temporal/cli.js';
 import { createSweepActivities } from '../../src/activities/sweep.js';
 import { invoiceSweepScheduleId, togaiInvoiceWorkflowId, FLOW } from '../../src/shared/workflow-ids.js';
 import {
@@ -72,9 +76,13 @@ describe('Invoice sweep (real Temporal schedule and worker, Togai simulator)', f
   }
 
   /** Triggers the schedule now and waits for the run it started (not a timing assertion: a wait). */
-  async function triggerAndWait(handle: ScheduleHandle): Promise<SweepTogaiInvoicesResult> {
+  async function triggerAndWait(
+    handle: ScheduleHandle,
+    // Skip, the schedule's own policy: runs triggered with AllowAll get no checkpoint.
+    trigger: () => Promise<unknown> = () => handle.trigger(ScheduleOverlapPolicy.SKIP),
+  ): Promise<SweepTogaiInvoicesResult> {
     const before = (await handle.describe()).info.recentActions.length;
-    await handle.trigger(ScheduleOverlapPolicy.SKIP);
+    await trigger();
     for (;;) {
       const { recentActions } = (await handle.describe()).info;
       const action = recentActions.length > before ? recentActions[recentActions.length - 1] : undefined;
@@ -252,6 +260,58 @@ describe('Invoice sweep (real Temporal schedule and worker, Togai simulator)', f
         assert.equal(all.listed, accounts);
       },
     );
+  });
+
+  it('the operator commands of docs/architecture.md work: CLI backfill with since, CLI schedule trigger from the checkpoint', async () => {
+    const taskQueue = uniqueTaskQueue('sweep-cli');
+    const client = testEnv().client;
+    const cli = await ensureTemporalCli({ cliPath: loadConfig(process.env).temporal.cliPath });
+    const temporal = (...args: string[]) =>
+      promisify(execFile)(cli.path, [...args, '--address', testEnv().address, '--namespace', 'default']);
+    const [invoiceId] = generateInvoices(1);
+    assert.ok(invoiceId);
+    await ensureInvoiceSweepSchedule(client, {
+      connectionId: env.connectionId,
+      taskQueue,
+      intervalSeconds: 3600,
+      overlapSeconds: 60,
+      paused: true,
+    });
+    const schedule = client.schedule.getHandle(invoiceSweepScheduleId(env.connectionId));
+    try {
+      await withWorker(
+        { taskQueue, workflowsPath: FIXTURE_WORKFLOWS, activities: activities(taskQueue) },
+        async () => {
+          const workflowId = `togai-invoice-backfill:${env.connectionId}:${randomUUID()}`;
+          await temporal(
+            'workflow',
+            'start',
+            '--type',
+            'sweepTogaiInvoices',
+            '--task-queue',
+            taskQueue,
+            '--workflow-id',
+            workflowId,
+            '--input',
+            JSON.stringify({ connectionId: env.connectionId, since: '1970-01-01T00:00:00Z' }),
+          );
+          const backfill = (await client.workflow.getHandle(workflowId).result()) as SweepTogaiInvoicesResult;
+          assert.equal(backfill.since, 0);
+          assert.equal(backfill.listed, accounts);
+          assert.equal(runsOf(togaiInvoiceWorkflowId(env.connectionId, invoiceId)).length, 1);
+
+          // Two CLI triggers (default overlap policy Skip): the second lists from the first's checkpoint.
+          const cliTrigger = () => temporal('schedule', 'trigger', '--schedule-id', schedule.scheduleId);
+          const first = await triggerAndWait(schedule, cliTrigger);
+          const second = await triggerAndWait(schedule, cliTrigger);
+          assert.equal(second.since, first.checkpoint - 60_000);
+          assert.equal(second.counts.started, 0);
+          assert.equal(runsOf(togaiInvoiceWorkflowId(env.connectionId, invoiceId)).length, 1);
+        },
+      );
+    } finally {
+      await schedule.delete();
+    }
   });
 
   it('a webhook and a sweep for the same invoice at the same time make exactly one run', async () => {
