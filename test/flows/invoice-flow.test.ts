@@ -429,6 +429,56 @@ describe('Invoice flow: Togai invoice → Zuora invoice + usage (real Temporal, 
     assert.equal((await zuoraUsagesFor(result.zuoraAccountId)).length, 2);
   });
 
+  it('5xx, a hung call, connection resets and 429 bursts on both simulators: every invoice still synced exactly once', async function () {
+    // A hang costs one client response timeout (30 s) before the activity is retried.
+    this.timeout(180_000);
+    const scenarios = await Promise.all([1, 2, 3].map(() => scenario({ currency: 'USD' })));
+    const invoiceIds: string[] = [];
+    for (const [i, sc] of scenarios.entries()) {
+      await ingest(sc, i + 2, '120');
+      invoiceIds.push(await closeCycle(sc));
+    }
+    const zuoraFaults = [
+      { method: 'POST', path: '/v1/invoices', errorRate: 1, errorStatus: 503, times: 2 },
+      { method: 'GET', path: '/object-query/*', burst429: 2, times: 1 },
+      { method: 'POST', path: '/v1/object/usage', resetRate: 1, times: 1 },
+      { method: 'GET', path: '/v1/accounts/*', errorRate: 1, errorStatus: 500, times: 1 },
+    ];
+    const togaiFaults = [
+      { method: 'GET', path: '/invoices/*', hangRate: 1, times: 1 },
+      { method: 'GET', path: '/settings', errorRate: 1, errorStatus: 502, times: 2 },
+      { method: 'GET', path: '/accounts/*', burst429: 2, times: 1 },
+    ];
+    for (const rule of zuoraFaults) await post(`${env.zuora.url}/__admin/faults`, rule);
+    for (const rule of togaiFaults) await post(`${env.togai.url}/__admin/faults`, rule);
+    try {
+      const runs = await Promise.all(invoiceIds.map((id) => sync(id)));
+      const results = runs.map(ok);
+      const injected = async (url: string): Promise<Record<string, number>> =>
+        ((await (await fetch(`${url}/__admin/faults`)).json()) as { injected: Record<string, number> })
+          .injected;
+      const z = await injected(env.zuora.url);
+      const t = await injected(env.togai.url);
+      assert.ok(
+        (z['error'] ?? 0) >= 3 && (z['burst429'] ?? 0) >= 1 && (z['reset'] ?? 0) >= 1,
+        JSON.stringify(z),
+      );
+      assert.ok(
+        (t['hang'] ?? 0) >= 1 && (t['error'] ?? 0) >= 1 && (t['burst429'] ?? 0) >= 1,
+        JSON.stringify(t),
+      );
+      for (const [i, result] of results.entries()) {
+        assert.equal(result.outcome, 'created');
+        assert.equal(result.totals.togai, result.totals.zuora);
+        assert.equal((await zuoraInvoicesFor(invoiceIds[i] ?? '')).length, 1, 'one Zuora invoice');
+        assert.equal((await zuoraUsagesFor(result.zuoraAccountId)).length, 2, 'one usage record per meter');
+      }
+    } finally {
+      await fetch(`${env.zuora.url}/__admin/faults`, { method: 'DELETE' });
+      await fetch(`${env.togai.url}/__admin/faults`, { method: 'DELETE' });
+    }
+  });
+
   it('a meter without a Zuora mapping is skipped with its reason and counted; the invoice is still synced', async () => {
     const sc = await scenario({ currency: 'USD', unmapped: true });
     await ingest(sc, 2, '100');
