@@ -6,6 +6,7 @@ import { createDefaultVerifier } from './connections/default-verifier.js';
 import { openConnections, type Connections } from './connections/open.js';
 import { createLogger, type Logger } from './logger.js';
 import { isMain, onShutdownSignal } from './shared/process.js';
+import { ensureInvoiceSweepSchedule, sweepScheduleSettings } from './temporal/schedules.js';
 import { createClient, lazyConnection, temporalAddress } from './temporal/connection.js';
 
 export interface RunningGateway {
@@ -28,13 +29,20 @@ export async function startGateway(
   const connections = options.connections ?? (await openConnections(config, log, createDefaultVerifier()));
   const ownsConnections = !options.connections;
   const connection = lazyConnection(config);
+  const client = createClient(config, connection);
   const app = createGatewayApp({
     connection,
     log,
-    admin: { service: connections.service, token: adminToken },
+    admin: {
+      service: connections.service,
+      token: adminToken,
+      // A new connection's invoices are swept from the start, not from the next worker restart.
+      onConnectionCreated: (connectionId) =>
+        ensureInvoiceSweepSchedule(client, { ...sweepScheduleSettings(config), connectionId }),
+    },
     webhooks: {
       service: connections.service,
-      client: createClient(config, connection),
+      client,
       taskQueue: config.temporal.taskQueue,
       settings: config.webhooks,
     },

@@ -31,6 +31,11 @@ export interface AdminDeps {
   /** Compared in constant time with the request's bearer token. */
   token: string;
   log: Logger;
+  /**
+   * Runs after a connection is created (the gateway ensures its invoice sweep schedule). A failure
+   * is logged, not answered: the connection exists, and every worker start ensures schedules again.
+   */
+  onConnectionCreated?: (connectionId: string) => Promise<unknown>;
 }
 
 export function createAdminRouter(deps: AdminDeps): Router {
@@ -49,6 +54,11 @@ export function createAdminRouter(deps: AdminDeps): Router {
   });
   router.post('/connections', async (req, res) => {
     const created = await deps.service.create(req.body);
+    await deps
+      .onConnectionCreated?.(created.connection.id)
+      .catch((err: unknown) =>
+        deps.log.warn({ err, connectionId: created.connection.id }, 'post-create hook failed'),
+      );
     res.status(201).location(`/admin/connections/${created.connection.id}`).json(created);
   });
   router.get('/connections/:id', async (req, res) => {

@@ -1,8 +1,7 @@
 import express, { type Express } from 'express';
 import type { Connection } from '@temporalio/client';
 import type { Logger } from '../logger.js';
-import type { ConnectionService } from '../connections/service.js';
-import { createAdminRouter } from './admin.js';
+import { createAdminRouter, type AdminDeps } from './admin.js';
 import { createWebhookRouter, type WebhookDeps } from './webhooks.js';
 import { versions } from '../shared/versions.js';
 
@@ -12,7 +11,7 @@ export interface GatewayDeps {
   /** How long /readyz waits for Temporal before saying "not ready". */
   readinessTimeoutMs?: number;
   /** The connection service and the admin bearer token; without them /admin is not mounted. */
-  admin?: { service: ConnectionService; token: string };
+  admin?: Omit<AdminDeps, 'log'>;
   /** Temporal client, task queue and settings for /webhooks; without them /webhooks is not mounted. */
   webhooks?: Omit<WebhookDeps, 'log'>;
 }

@@ -5,6 +5,10 @@ import { loadConfig } from '../../src/config.js';
 import { startGateway } from '../../src/gateway.js';
 import { capturingLogger, tempDir } from '../connections/helpers.js';
 import { freePort } from '../helpers/ports.js';
+import { startSimulatedConnection } from '../helpers/simulators.js';
+import { testEnv } from '../hooks.js';
+import { DEFAULT_API_TOKEN } from '../../src/simulators/togai/simulator.js';
+import { invoiceSweepScheduleId } from '../../src/shared/workflow-ids.js';
 
 describe('gateway wiring of the admin API (dev mode)', () => {
   it('opens the store, generates the admin token into DATA_DIR, serves /admin behind it, and closes cleanly', async () => {
@@ -48,6 +52,46 @@ describe('gateway wiring of the admin API (dev mode)', () => {
       });
       await assert.rejects(startGateway(config, capturingLogger().log), /ADMIN_TOKEN is required/);
     } finally {
+      dir.remove();
+    }
+  });
+
+  it('a connection created through the admin API gets its invoice sweep schedule at once', async function () {
+    this.timeout(60_000);
+    const sims = await startSimulatedConnection();
+    const dir = tempDir('tzs-gw-');
+    const config = loadConfig({
+      DATA_DIR: dir.path,
+      GATEWAY_HOST: '127.0.0.1',
+      GATEWAY_PORT: String(await freePort()),
+      TEMPORAL_ADDRESS: testEnv().connection.options.address,
+    });
+    const gateway = await startGateway(config, capturingLogger().log);
+    try {
+      const token = readFileSync(join(dir.path, 'admin-token'), 'utf8').trim();
+      const res = await fetch(`${gateway.url}/admin/connections`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          name: 'Swept from the start',
+          zuora: {
+            endpoint: sims.zuora.url,
+            customEndpoint: true,
+            clientId: sims.zuora.sim.credentials.clientId,
+            clientSecret: sims.zuora.sim.credentials.clientSecret,
+          },
+          togai: { baseUrl: sims.togai.url, apiToken: DEFAULT_API_TOKEN },
+        }),
+      });
+      assert.equal(res.status, 201, await res.clone().text());
+      const { connection } = (await res.json()) as { connection: { id: string } };
+      const schedule = testEnv().client.schedule.getHandle(invoiceSweepScheduleId(connection.id));
+      const description = await schedule.describe();
+      assert.equal(description.scheduleId, invoiceSweepScheduleId(connection.id));
+      await schedule.delete();
+    } finally {
+      await gateway.close();
+      await sims.close();
       dir.remove();
     }
   });
