@@ -9,7 +9,7 @@ export interface DeliveryPolicy {
   retryDelayMs(attempt: number): number;
   /** Per-attempt timeout, real time. */
   timeoutMs: number;
-  /** Whether a status counts as delivered (Zuora: only 200; Togai here: any 2xx). */
+  /** Whether a status counts as delivered (Zuora: only 200; Togai here: every 2xx). */
   isDelivered(status: number): boolean;
   /** Whether a failed attempt is retried; `undefined` status = connection failure or timeout. */
   isRetriable(status: number | undefined): boolean;

@@ -275,7 +275,7 @@ export interface RunningZuoraSimulator {
   close(): Promise<void>;
 }
 
-/** Builds and starts a simulator on `host:port` (port 0: any free port, as tests use). */
+/** Builds and starts a simulator on `host:port` (port 0: a free port picked by the OS, as tests use). */
 export async function startZuoraSimulator(
   options: ZuoraSimulatorOptions = {},
   listenOn: { port?: number; host?: string } = {},
