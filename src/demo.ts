@@ -7,8 +7,6 @@
 import type { Config } from './config.js';
 import type { ConnectionService, WebhookSetup } from './connections/service.js';
 import type { Logger } from './logger.js';
-import { startTogaiSimulator } from './simulators/togai/simulator.js';
-import { startZuoraSimulator } from './simulators/zuora/simulator.js';
 
 export const DEMO_CONNECTION_NAME = 'Sandbox (simulators)';
 // Credentials of the local simulators only; they protect nothing outside this machine.
@@ -32,6 +30,30 @@ export async function shouldRunDemo(config: Config, service: ConnectionService):
   return connections.every((c) => c.name === DEMO_CONNECTION_NAME);
 }
 
+/**
+ * The simulators are a development package (packages/simulators), not part of a production
+ * install (`npm ci --omit=dev`, the Docker image): demo mode loads them only when it runs, and
+ * says what to do when they are missing.
+ */
+async function loadSimulators(): Promise<{
+  startZuoraSimulator: typeof import('@togai-zuora-sync/simulators/zuora').startZuoraSimulator;
+  startTogaiSimulator: typeof import('@togai-zuora-sync/simulators/togai').startTogaiSimulator;
+}> {
+  try {
+    const [zuora, togai] = await Promise.all([
+      import('@togai-zuora-sync/simulators/zuora'),
+      import('@togai-zuora-sync/simulators/togai'),
+    ]);
+    return { startZuoraSimulator: zuora.startZuoraSimulator, startTogaiSimulator: togai.startTogaiSimulator };
+  } catch (err) {
+    throw new Error(
+      'Demo mode needs the simulators package (@togai-zuora-sync/simulators), which production installs leave out: ' +
+        'run `npm ci` (with dev dependencies) in a clone, or set DEMO_MODE=off and add a real connection',
+      { cause: err },
+    );
+  }
+}
+
 async function put(url: string, body: unknown): Promise<void> {
   const res = await fetch(url, {
     method: 'PUT',
@@ -48,6 +70,7 @@ export async function startDemo(
   gatewayUrl: string,
 ): Promise<Demo> {
   const host = '127.0.0.1';
+  const { startZuoraSimulator, startTogaiSimulator } = await loadSimulators();
   const zuora = await startZuoraSimulator(
     {
       clients: [{ clientId: DEMO_ZUORA_CLIENT_ID, clientSecret: DEMO_ZUORA_CLIENT_SECRET }],

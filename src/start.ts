@@ -12,8 +12,8 @@ import { startGateway, type RunningGateway } from './gateway.js';
 import { createLogger } from './logger.js';
 import { onShutdownSignal } from './shared/process.js';
 import { versions } from './shared/versions.js';
-import { ensureTemporalCli } from './temporal/cli.js';
-import { startDevServer, type DevServer } from './temporal/dev-server.js';
+import { ensureTemporalCli } from './devtools/temporal-cli.js';
+import { startDevServer, type DevServer } from './devtools/dev-server.js';
 import { ensureInvoiceSweepScheduleFor } from './temporal/schedules.js';
 import { runWorker } from './worker.js';
 

@@ -2,8 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { getConfig, type Config } from './config.js';
-import { createActivities, ResolvingClientSource, type ActivityDeps } from './activities/index.js';
-import { createSweepActivities } from './activities/sweep.js';
+import { createActivities, type ActivityDeps } from './activities/index.js';
 import { createDefaultVerifier } from './connections/default-verifier.js';
 import { openConnections, type Connections } from './connections/open.js';
 import { createLogger, type Logger } from './logger.js';
@@ -11,7 +10,6 @@ import { isMain, onShutdownSignal } from './shared/process.js';
 import { createClient, temporalAddress } from './temporal/connection.js';
 import { installRuntime } from './temporal/runtime.js';
 import { ensureInvoiceSweepSchedules, sweepScheduleSettings } from './temporal/schedules.js';
-import type { StartSyncDeps } from './temporal/start-sync.js';
 
 export const PRODUCTION_WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.js', import.meta.url));
 
@@ -19,23 +17,13 @@ export interface CreateWorkerOptions {
   config: Config;
   connection: NativeConnection;
   activities?: object;
-  /** Builds the production activities when `activities` is not given (without either: none). */
+  /** Builds the production activities (`createActivities`) when `activities` is not given. */
   activityDeps?: ActivityDeps;
   /** Tests point this at fixture workflows; production uses the flows in src/workflows. */
   workflowsPath?: string;
   /** A prebuilt bundle (tests share one across workers); wins over workflowsPath. */
   workflowBundle?: WorkflowBundleWithSourceMap;
   taskQueue?: string;
-  /** With `activityDeps`: adds the invoice sweep's activities, which start syncs through this. */
-  startSync?: StartSyncDeps;
-}
-
-/** The flows' activities, plus the sweep's when a Temporal client for starting syncs is given. */
-export function productionActivities(deps: ActivityDeps, startSync?: StartSyncDeps): object {
-  const activities = createActivities(deps);
-  const clients = deps.clients ?? (deps.connections && new ResolvingClientSource(deps.connections, deps.log));
-  if (!startSync || !clients) return activities;
-  return { ...activities, ...createSweepActivities({ clients, startSync }) };
 }
 
 export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
@@ -47,9 +35,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: options.workflowsPath ?? PRODUCTION_WORKFLOWS_PATH }),
-    activities:
-      options.activities ??
-      (options.activityDeps ? productionActivities(options.activityDeps, options.startSync) : {}),
+    activities: options.activities ?? (options.activityDeps ? createActivities(options.activityDeps) : {}),
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
   });
@@ -91,7 +77,7 @@ export async function runWorker(
       taskQueue: config.temporal.taskQueue,
       timeoutMs: config.webhooks.temporalTimeoutMs,
     };
-    const worker = await createWorker({ config, connection, activityDeps: deps, startSync });
+    const worker = await createWorker({ config, connection, activityDeps: { ...deps, startSync } });
     // A stop requested while the bundle was being built: never start polling.
     if (signal.aborted) return;
     signal.addEventListener('abort', () => worker.shutdown(), { once: true });

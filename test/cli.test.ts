@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import express from 'express';
 import { tempDir } from './connections/helpers.js';
 
-const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../src/tzs/main.js', import.meta.url));
 
 const ZUORA_ID = 'cli-client';
 const ZUORA_SECRET = 'cli-zuora-secret-5b9e0c41d7a2';

@@ -5,7 +5,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../src/config.js';
-import { ensureTemporalCli, TemporalCliUnavailableError } from '../src/temporal/cli.js';
+import { ensureTemporalCli, TemporalCliUnavailableError } from '../src/devtools/temporal-cli.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../src/shared/search-attributes.js';
 
 let env: TestWorkflowEnvironment | undefined;

@@ -1,15 +1,32 @@
 import type { Logger } from '../logger.js';
-import { createAccountActivities, type AccountActivities } from './accounts.js';
+import type { StartSyncDeps } from '../temporal/start-sync.js';
+import { createAccountActivities } from './accounts.js';
 import { ResolvingClientSource, type ClientSource, type ConnectionResolver } from './connection-clients.js';
-import { createInvoiceActivities, type InvoiceActivities } from './invoices.js';
+import { createInvoiceActivities } from './invoices.js';
+import { acceptLegacyPositionalArgs } from './legacy-args.js';
+import { createSweepActivities } from './sweep.js';
 
-export type { AccountActivities, AccountSyncSettings, ZuoraAccountRef } from './accounts.js';
+export type {
+  AccountActivities,
+  AccountKeyInput,
+  AccountSyncSettings,
+  ConnectionInput,
+  CreateInput,
+  FieldLookupInput,
+  ZuoraAccountRef,
+} from './accounts.js';
 export type {
   InvoiceActivities,
   InvoiceSyncSettings,
   ZuoraInvoiceRef,
   ZuoraInvoiceSummary,
 } from './invoices.js';
+export type {
+  InvoicePages,
+  ListInvoicePagesRequest,
+  StartInvoiceSyncsRequest,
+  SweepActivities,
+} from './sweep.js';
 export {
   ResolvingClientSource,
   UNKNOWN_CONNECTION,
@@ -19,8 +36,8 @@ export {
 } from './connection-clients.js';
 
 /**
- * Activities are built from their dependencies (clients, connection store) so tests can hand
- * in the same simulators production code talks to. Each flow's activities join this object.
+ * Everything activities depend on, given once per worker process. Tests hand in the same
+ * simulators production code talks to.
  */
 export interface ActivityDeps {
   /** Clients per connection; give this or `connections`. */
@@ -28,14 +45,25 @@ export interface ActivityDeps {
   /** The connection service (or anything with its `resolve`): clients are built and cached from it. */
   connections?: ConnectionResolver;
   log?: Logger;
+  /** Temporal client, task queue and budget for the syncs the sweep starts (as the gateway's). */
+  startSync?: StartSyncDeps;
 }
 
-export type Activities = AccountActivities & InvoiceActivities;
-
-export function createActivities(deps: ActivityDeps): Activities {
+/**
+ * The one activities factory: every flow's activities, the sweep's included, built from one set
+ * of dependencies, so one `ResolvingClientSource` (one OAuth token and one set of limiters per
+ * connection) serves every activity of the worker process.
+ */
+export function createActivities(deps: ActivityDeps) {
   const source = deps.clients ?? (deps.connections && new ResolvingClientSource(deps.connections, deps.log));
   if (!source) {
     throw new Error('createActivities needs `clients` or `connections` to reach Zuora and Togai');
   }
-  return { ...createAccountActivities(source), ...createInvoiceActivities(source) };
+  return acceptLegacyPositionalArgs({
+    ...createAccountActivities(source),
+    ...createInvoiceActivities(source),
+    ...createSweepActivities({ clients: source, startSync: deps.startSync }),
+  });
 }
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,23 +1,23 @@
 import { callVendor, NotFoundError, toApplicationFailure } from '../clients/errors.js';
 import type { TogaiInvoice, TogaiSetting } from '../clients/togai/schemas.js';
 import type { ZuoraCreateInvoiceRequest, ZuoraCreateUsageRequest } from '../clients/zuora/schemas.js';
-import type { UsageSyncMode, ZuoraCustomFields } from '../connections/model.js';
+import { syncSettingsOf, type SyncSettings } from '../connections/settings.js';
 import { USAGE_METER_ENTITY_TYPE, type MeterNames } from '../mapping/usage-togai-to-zuora.js';
 import type { DecimalString } from '../shared/money.js';
+import type { ConnectionInput, CreateInput, FieldLookupInput } from './accounts.js';
 import type { ClientSource } from './connection-clients.js';
+import { allPages } from './paging.js';
 
 /**
  * The invoice flow's activities (flows 3, 4, 5): one vendor call each, as the account flows'.
  * Decisions (sync or refuse, create or adopt, skip a line) stay in the workflow.
  */
 
-/** The non-secret settings the invoice workflow decides with. */
-export interface InvoiceSyncSettings {
-  customFields: ZuoraCustomFields;
-  settingsNamespace: string;
-  invoiceStatus: 'Draft' | 'Posted';
-  usageSyncMode: UsageSyncMode;
-}
+/** The non-secret settings the invoice workflow decides with (from the one settings shape). */
+export type InvoiceSyncSettings = Pick<
+  SyncSettings,
+  'customFields' | 'settingsNamespace' | 'invoiceStatus' | 'usageSyncMode'
+>;
 
 export interface ZuoraInvoiceRef {
   id: string;
@@ -31,38 +31,20 @@ export interface ZuoraInvoiceSummary extends ZuoraInvoiceRef {
   amount?: DecimalString;
 }
 
-/** Pages through a Togai list until an empty page, a missing token or a token seen before. */
-async function allPages<T>(
-  page: (token: string | undefined) => Promise<{ data: T[]; nextToken: string | undefined }>,
-): Promise<T[]> {
-  const all: T[] = [];
-  const seen = new Set<string>();
-  let token: string | undefined;
-  do {
-    const res = await callVendor(() => page(token));
-    all.push(...res.data);
-    token = res.data.length > 0 ? res.nextToken : undefined;
-    if (token !== undefined && seen.has(token)) break;
-    if (token !== undefined) seen.add(token);
-  } while (token !== undefined);
-  return all;
-}
-
 export function createInvoiceActivities(source: ClientSource) {
   const clients = (connectionId: string) => source.forConnection(connectionId);
   return {
-    async getInvoiceSyncSettings(connectionId: string): Promise<InvoiceSyncSettings> {
+    async getInvoiceSyncSettings({ connectionId }: ConnectionInput): Promise<InvoiceSyncSettings> {
       const { settings } = await clients(connectionId);
-      return {
-        customFields: settings.zuora.customFields,
-        settingsNamespace: settings.togai.settingsNamespace,
-        invoiceStatus: settings.zuora.invoiceStatus,
-        usageSyncMode: settings.usageSyncMode,
-      };
+      const { customFields, settingsNamespace, invoiceStatus, usageSyncMode } = syncSettingsOf(settings);
+      return { customFields, settingsNamespace, invoiceStatus, usageSyncMode };
     },
 
     /** The invoice with its line trees; null when Togai does not know it. */
-    async togaiGetInvoice(connectionId: string, invoiceId: string): Promise<TogaiInvoice | null> {
+    async togaiGetInvoice({
+      connectionId,
+      invoiceId,
+    }: ConnectionInput & { invoiceId: string }): Promise<TogaiInvoice | null> {
       const { togai } = await clients(connectionId);
       try {
         return await togai.getInvoice(invoiceId);
@@ -73,11 +55,11 @@ export function createInvoiceActivities(source: ClientSource) {
     },
 
     /** A usage meter's settings in one namespace (where it bills in Zuora), every page. */
-    async togaiListUsageMeterSettings(
-      connectionId: string,
-      usageMeterId: string,
-      namespace: string,
-    ): Promise<TogaiSetting[]> {
+    async togaiListUsageMeterSettings({
+      connectionId,
+      usageMeterId,
+      namespace,
+    }: ConnectionInput & { usageMeterId: string; namespace: string }): Promise<TogaiSetting[]> {
       const { togai } = await clients(connectionId);
       return allPages((nextToken) =>
         togai.listSettings({
@@ -90,7 +72,7 @@ export function createInvoiceActivities(source: ClientSource) {
     },
 
     /** Every usage meter's id and names: only for lines that do not name their meter. */
-    async togaiListUsageMeterNames(connectionId: string): Promise<MeterNames[]> {
+    async togaiListUsageMeterNames({ connectionId }: ConnectionInput): Promise<MeterNames[]> {
       const { togai } = await clients(connectionId);
       const meters = await allPages((nextToken) =>
         togai.listUsageMeters({ ...(nextToken !== undefined && { nextToken }) }),
@@ -104,34 +86,40 @@ export function createInvoiceActivities(source: ClientSource) {
     },
 
     /** The account's currency (Zuora fixes it at creation). */
-    async zuoraGetAccountCurrency(connectionId: string, accountKey: string): Promise<string | undefined> {
+    async zuoraGetAccountCurrency({
+      connectionId,
+      accountKey,
+    }: ConnectionInput & { accountKey: string }): Promise<string | undefined> {
       const { zuora } = await clients(connectionId);
       const account = await callVendor(() => zuora.getAccount(accountKey));
       return account.billingAndPayment?.currency ?? undefined;
     },
 
     /** Invoices whose custom field equals `value` (the field must be filterable in Zuora). */
-    async zuoraFindInvoicesByField(
-      connectionId: string,
-      field: string,
-      value: string,
-    ): Promise<ZuoraInvoiceRef[]> {
+    async zuoraFindInvoicesByField({
+      connectionId,
+      field,
+      value,
+    }: FieldLookupInput): Promise<ZuoraInvoiceRef[]> {
       const { zuora } = await clients(connectionId);
       const page = await callVendor(() => zuora.queryInvoices({ filters: [{ field, value }], pageSize: 10 }));
       return page.data.map((i) => ({ id: i.id, ...(i.invoiceNumber && { invoiceNumber: i.invoiceNumber }) }));
     },
 
-    async zuoraCreateInvoice(
-      connectionId: string,
-      body: ZuoraCreateInvoiceRequest,
-      idempotencyKey: string,
-    ): Promise<ZuoraInvoiceRef> {
+    async zuoraCreateInvoice({
+      connectionId,
+      body,
+      idempotencyKey,
+    }: CreateInput<ZuoraCreateInvoiceRequest>): Promise<ZuoraInvoiceRef> {
       const { zuora } = await clients(connectionId);
       const res = await callVendor(() => zuora.createStandaloneInvoice(body, idempotencyKey));
       return { id: res.id, ...(res.invoiceNumber && { invoiceNumber: res.invoiceNumber }) };
     },
 
-    async zuoraGetInvoice(connectionId: string, invoiceKey: string): Promise<ZuoraInvoiceSummary> {
+    async zuoraGetInvoice({
+      connectionId,
+      invoiceKey,
+    }: ConnectionInput & { invoiceKey: string }): Promise<ZuoraInvoiceSummary> {
       const { zuora } = await clients(connectionId);
       const inv = await callVendor(() => zuora.getInvoice(invoiceKey));
       return {
@@ -145,17 +133,17 @@ export function createInvoiceActivities(source: ClientSource) {
     },
 
     /** Ids of the usage records whose custom field equals `value` (filterable in Zuora). */
-    async zuoraFindUsagesByField(connectionId: string, field: string, value: string): Promise<string[]> {
+    async zuoraFindUsagesByField({ connectionId, field, value }: FieldLookupInput): Promise<string[]> {
       const { zuora } = await clients(connectionId);
       const page = await callVendor(() => zuora.queryUsages({ filters: [{ field, value }], pageSize: 10 }));
       return page.data.map((u) => u.id);
     },
 
-    async zuoraCreateUsage(
-      connectionId: string,
-      body: ZuoraCreateUsageRequest,
-      idempotencyKey: string,
-    ): Promise<{ id: string }> {
+    async zuoraCreateUsage({
+      connectionId,
+      body,
+      idempotencyKey,
+    }: CreateInput<ZuoraCreateUsageRequest>): Promise<{ id: string }> {
       const { zuora } = await clients(connectionId);
       return callVendor(() => zuora.createUsage(body, idempotencyKey));
     },

@@ -1,8 +1,10 @@
 import { heartbeat } from '@temporalio/activity';
 import { callVendor } from '../clients/errors.js';
 import { TOGAI_MAX_INVOICE_PAGE_SIZE } from '../clients/togai/client.js';
-import { FLOW } from '../shared/workflow-ids.js';
-import { startSync, type StartSyncDeps, type StartSyncStatus } from '../temporal/start-sync.js';
+import { ApplicationFailure } from '@temporalio/common';
+import { emptyStartCounts, FLOW, type StartCounts, type SweptInvoiceStatus } from '../flows/index.js';
+import { FAILURE } from '../shared/failures.js';
+import { startSync, type StartSyncDeps } from '../temporal/start-sync.js';
 import type { ClientSource } from './connection-clients.js';
 
 /**
@@ -10,9 +12,6 @@ import type { ClientSource } from './connection-clients.js';
  * other starts the invoice syncs of one batch through `startSync`, the same call the gateway
  * makes for `invoice.generated`, so a webhook and a sweep for one invoice meet at one workflow ID.
  */
-
-/** The statuses a generated invoice can be listed under: DUE once finalized, MERGED once merged. */
-export type SweptInvoiceStatus = 'DUE' | 'MERGED';
 
 export interface ListInvoicePagesRequest {
   connectionId: string;
@@ -32,8 +31,6 @@ export interface InvoicePages {
   nextToken?: string;
 }
 
-export type StartCounts = Record<StartSyncStatus, number>;
-
 export interface StartInvoiceSyncsRequest {
   connectionId: string;
   invoiceIds: string[];
@@ -43,12 +40,11 @@ export interface StartInvoiceSyncsRequest {
 
 export interface SweepActivityDeps {
   clients: ClientSource;
-  /** Temporal client, task queue and budget of each start, as the gateway has them. */
-  startSync: StartSyncDeps;
-}
-
-export function emptyStartCounts(): StartCounts {
-  return { started: 0, 'already-running': 0, 'already-completed': 0, 'duplicate-delivery': 0 };
+  /**
+   * Temporal client, task queue and budget of each start, as the gateway has them. Absent (a
+   * worker built without a client): `startInvoiceSyncs` fails at once, saying so.
+   */
+  startSync?: StartSyncDeps | undefined;
 }
 
 export function createSweepActivities(deps: SweepActivityDeps) {
@@ -86,13 +82,20 @@ export function createSweepActivities(deps: SweepActivityDeps) {
     },
 
     async startInvoiceSyncs(req: StartInvoiceSyncsRequest): Promise<StartCounts> {
+      const temporal = deps.startSync;
+      if (!temporal) {
+        throw ApplicationFailure.nonRetryable(
+          'This worker has no Temporal client to start syncs with (built without `startSync`): run the sweep on a worker started by runWorker',
+          FAILURE.WorkerMisconfigured,
+        );
+      }
       const counts = emptyStartCounts();
       const queue = [...req.invoiceIds];
       const lanes = Math.max(1, Math.min(req.concurrency, queue.length));
       // A retried batch is harmless: a start that landed the first time answers already-*.
       const lane = async (): Promise<void> => {
         for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
-          const res = await startSync(deps.startSync, {
+          const res = await startSync(temporal, {
             flow: FLOW.togaiInvoiceToZuora,
             input: { connectionId: req.connectionId, togaiInvoiceId: id, trigger: 'sweep' },
           });
@@ -106,4 +109,5 @@ export function createSweepActivities(deps: SweepActivityDeps) {
   };
 }
 
+export type { StartCounts, SweptInvoiceStatus };
 export type SweepActivities = ReturnType<typeof createSweepActivities>;

@@ -2,13 +2,7 @@ import { join, resolve } from 'node:path';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Router } from 'express';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import {
-  ConnectionConflictError,
-  ConnectionNotFoundError,
-  ConnectionValidationError,
-  CredentialVerificationError,
-  SecretDecryptionError,
-} from '../connections/errors.js';
+import { errorAnswer, SecretDecryptionError } from '../connections/errors.js';
 import { randomToken, readOrCreateSecretFile } from '../connections/local-files.js';
 import { safeEqual } from '../connections/secrets.js';
 import type { ConnectionService } from '../connections/service.js';
@@ -108,19 +102,13 @@ function requireBearer(token: string): RequestHandler {
 
 function errorHandler(log: Logger): ErrorRequestHandler {
   return (err: unknown, _req, res, _next) => {
-    if (err instanceof ConnectionValidationError) {
-      res.status(400).json({ error: 'invalid_connection', message: err.message, problems: err.problems });
-    } else if (err instanceof ConnectionNotFoundError) {
-      res.status(404).json({ error: 'not_found', message: err.message });
-    } else if (err instanceof ConnectionConflictError) {
-      res.status(409).json({ error: 'conflict', message: err.message });
-    } else if (err instanceof CredentialVerificationError) {
-      res.status(422).json({ error: 'credentials_refused', message: err.message, failures: err.failures });
+    const answer = errorAnswer(err);
+    if (answer) {
+      if (err instanceof SecretDecryptionError)
+        log.error({ err }, 'admin API: cannot decrypt connection secrets');
+      res.status(answer.status).json(answer.body);
     } else if (isBodyParseError(err)) {
       res.status(400).json({ error: 'invalid_json', message: 'The request body is not valid JSON' });
-    } else if (err instanceof SecretDecryptionError) {
-      log.error({ err }, 'admin API: cannot decrypt connection secrets');
-      res.status(500).json({ error: 'decryption_failed', message: err.message });
     } else {
       log.error({ err }, 'admin API request failed');
       res.status(500).json({ error: 'internal', message: 'Internal error (see the gateway log)' });

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { WebhookSettings } from '../config.js';
 import type { ConnectionService, WebhookCredentials } from '../connections/service.js';
 import type { Logger } from '../logger.js';
-import { FLOW } from '../shared/workflow-ids.js';
+import { FLOW } from '../flows/index.js';
 import { startSync, type StartSyncResult, type SyncRequest } from '../temporal/start-sync.js';
 import { checkTogaiAuth, checkZuoraAuth, type AuthResult } from './webhook-auth.js';
 

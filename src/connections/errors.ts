@@ -57,3 +57,36 @@ export class SecretDecryptionError extends Error {
     this.name = 'SecretDecryptionError';
   }
 }
+
+/** How the admin API and the `tzs` CLI answer an error: HTTP status (CLI: exit 1) and body. */
+export interface ErrorAnswer {
+  status: number;
+  body: { error: string; message: string; problems?: string[]; failures?: CredentialFailure[] };
+}
+
+/**
+ * The one error → answer table of the connection service's callers. Undefined for errors that
+ * are not the operator's to fix (bugs, a store that is down): callers log those and answer 500.
+ */
+export function errorAnswer(err: unknown): ErrorAnswer | undefined {
+  if (err instanceof ConnectionValidationError) {
+    return {
+      status: 400,
+      body: { error: 'invalid_connection', message: err.message, problems: err.problems },
+    };
+  }
+  if (err instanceof ConnectionNotFoundError)
+    return { status: 404, body: { error: 'not_found', message: err.message } };
+  if (err instanceof ConnectionConflictError)
+    return { status: 409, body: { error: 'conflict', message: err.message } };
+  if (err instanceof CredentialVerificationError) {
+    return {
+      status: 422,
+      body: { error: 'credentials_refused', message: err.message, failures: err.failures },
+    };
+  }
+  if (err instanceof SecretDecryptionError) {
+    return { status: 500, body: { error: 'decryption_failed', message: err.message } };
+  }
+  return undefined;
+}

@@ -5,7 +5,6 @@ import {
   ConnectionNotFoundError,
   ConnectionValidationError,
   CredentialVerificationError,
-  type CredentialFailure,
   type CredentialSide,
 } from './errors.js';
 import {
@@ -16,13 +15,22 @@ import {
   type ConnectionRecord,
   type ConnectionSecrets,
   type ConnectionSettings,
-  type UsageSyncMode,
-  type ZuoraCustomFields,
-  type ZuoraWebhookAuth,
 } from './model.js';
-import { generateConnectionId, generateSecret, maskSecret, scrubSecrets } from './secrets.js';
+import { generateConnectionId } from './secrets.js';
 import type { ConnectionStore } from './store.js';
-import type { CredentialVerifier, TogaiCredentials, ZuoraCredentials } from './verifier.js';
+import { reencryptStaleRows } from './reencrypt.js';
+import { verifyCredentials } from './verification.js';
+import type { CredentialVerifier } from './verifier.js';
+import { connectionView, webhookSetup, type ConnectionView, type WebhookSetup } from './views.js';
+import {
+  isConnectionId,
+  newWebhookSecrets,
+  webhookCredentialsOf,
+  type WebhookCredentials,
+} from './webhook-credentials.js';
+
+export type { ConnectionView, WebhookSetup } from './views.js';
+export type { WebhookCredentials } from './webhook-credentials.js';
 
 /**
  * The one implementation of connection management, used by the admin API and the CLI alike.
@@ -40,55 +48,6 @@ export interface ConnectionServiceDeps {
   /** How long one side's credential check may take. */
   verifyTimeoutMs?: number;
   now?: () => Date;
-}
-
-/** A connection as the API and CLI show it: secrets masked. */
-export interface ConnectionView {
-  id: string;
-  name: string;
-  zuora: {
-    endpoint: string;
-    customEndpoint: boolean;
-    /** Present only for custom endpoints, so nobody mistakes a simulator for production. */
-    endpointWarning?: string;
-    clientId: string;
-    clientSecret: string;
-    concurrency: number;
-    invoiceStatus: 'Draft' | 'Posted';
-    defaultBillCycleDay: number;
-    defaultPaymentTerm: string;
-    customFields: ZuoraCustomFields;
-  };
-  togai: { baseUrl: string; apiToken: string; requestsPerSecond: number; settingsNamespace: string };
-  usageSyncMode: UsageSyncMode;
-  webhooks: {
-    zuora: {
-      url: string;
-      auth: ZuoraWebhookAuth;
-      basicUsername?: string;
-      basicPassword?: string;
-      hmacSecret?: string;
-    };
-    togai: { url: string; hmacSecret: string };
-    /** Set while the credentials before the last rotation are still accepted. */
-    previousCredentialsValidUntil?: string;
-  };
-  createdAt: string;
-  updatedAt: string;
-  version: number;
-}
-
-/** What to paste into Zuora's callout template and Togai's flow. Clear text, shown once. */
-export interface WebhookSetup {
-  zuora: {
-    url: string;
-    method: 'POST';
-    auth: ZuoraWebhookAuth;
-    basic?: { username: string; password: string };
-    hmac?: { secret: string };
-  };
-  togai: { url: string; hmac: { secret: string } };
-  notice: string;
 }
 
 export interface ConnectionWithSetup {
@@ -109,17 +68,6 @@ export interface TestResult {
   togai: SideResult;
 }
 
-/** For webhook routes: every credential currently accepted, the current ones first. */
-export interface WebhookCredentials {
-  connectionId: string;
-  zuora: { auth: ZuoraWebhookAuth; basicUsername?: string; basicPasswords: string[]; hmacSecrets: string[] };
-  togai: { hmacSecrets: string[] };
-}
-
-const SETUP_NOTICE =
-  'These webhook credentials are shown only now. Paste them into Zuora (callout template) and Togai (flow webhook); ' +
-  'if lost, run rotate to get new ones.';
-
 export class ConnectionService {
   private readonly log: Logger;
   private readonly now: () => Date;
@@ -139,23 +87,15 @@ export class ConnectionService {
     if (!zuora.ok || !togai.ok) throw new ConnectionValidationError(problems);
 
     const id = generateConnectionId();
+    const { name: _name, ...tree } = parsed;
     const settings: ConnectionSettings = {
+      ...tree,
       zuora: {
+        ...omit(parsed.zuora, 'clientSecret'),
         endpoint: zuora.url,
         customEndpoint: zuora.customEndpoint,
-        clientId: parsed.zuora.clientId,
-        concurrency: parsed.zuora.concurrency,
-        invoiceStatus: parsed.zuora.invoiceStatus,
-        defaultBillCycleDay: parsed.zuora.defaultBillCycleDay,
-        defaultPaymentTerm: parsed.zuora.defaultPaymentTerm,
-        customFields: parsed.zuora.customFields,
       },
-      togai: {
-        baseUrl: togai.url,
-        requestsPerSecond: parsed.togai.requestsPerSecond,
-        settingsNamespace: parsed.togai.settingsNamespace,
-      },
-      usageSyncMode: parsed.usageSyncMode,
+      togai: { ...omit(parsed.togai, 'apiToken'), baseUrl: togai.url },
       webhooks: { zuoraAuth: parsed.webhooks.zuoraAuth },
     };
     const webhookSecrets = newWebhookSecrets(id, parsed.webhooks.zuoraAuth);
@@ -342,35 +282,14 @@ export class ConnectionService {
 
   /** For webhook routes: the credentials a callout may present right now. Undefined: no such connection. */
   async webhookCredentials(id: string): Promise<WebhookCredentials | undefined> {
-    if (!CONNECTION_ID_PATTERN.test(id)) return undefined;
+    if (!isConnectionId(id)) return undefined;
     const record = await this.deps.store.get(id);
-    if (!record) return undefined;
-    const { secrets, settings } = record;
-    const prev =
-      secrets.previous && new Date(secrets.previous.validUntil) > this.now() ? secrets.previous : undefined;
-    const list = (...xs: (string | undefined)[]): string[] => xs.filter((x): x is string => !!x);
-    return {
-      connectionId: id,
-      zuora: {
-        auth: settings.webhooks.zuoraAuth,
-        basicUsername: settings.webhooks.zuoraBasicUsername,
-        basicPasswords: list(secrets.zuoraBasicPassword, prev?.zuoraBasicPassword),
-        hmacSecrets: list(secrets.zuoraHmacSecret, prev?.zuoraHmacSecret),
-      },
-      togai: { hmacSecrets: list(secrets.togaiHmacSecret, prev?.togaiHmacSecret) },
-    };
+    return record ? webhookCredentialsOf(record, this.now()) : undefined;
   }
 
   /** After a key rotation: rewrites every row still encrypted with a retired key. */
   async reencryptAll(currentKeyId: string): Promise<{ reencrypted: string[] }> {
-    const stale = (await this.deps.store.list()).filter((r) => r.keyId !== currentKeyId);
-    const done: string[] = [];
-    for (const summary of stale) {
-      const record = await this.deps.store.get(summary.id);
-      if (!record) continue;
-      await this.save(this.bump(record, {}), record.version);
-      done.push(record.id);
-    }
+    const done = await reencryptStaleRows(this.deps.store, currentKeyId, (r) => this.bump(r, {}));
     this.log.info({ count: done.length, keyId: currentKeyId }, 'connections re-encrypted');
     return { reencrypted: done };
   }
@@ -405,151 +324,20 @@ export class ConnectionService {
     }
   }
 
-  private async verify(
+  private verify(
     c: Pick<ConnectionRecord, 'settings' | 'secrets'>,
     sides: CredentialSide[],
-  ): Promise<CredentialFailure[]> {
-    const zuora: ZuoraCredentials = {
-      endpoint: c.settings.zuora.endpoint,
-      clientId: c.settings.zuora.clientId,
-      clientSecret: c.secrets.zuoraClientSecret,
-    };
-    const togai: TogaiCredentials = { baseUrl: c.settings.togai.baseUrl, apiToken: c.secrets.togaiApiToken };
-    const secrets = Object.values(c.secrets).filter((v): v is string => typeof v === 'string');
-    const results = await Promise.all(
-      sides.map(async (side): Promise<CredentialFailure | undefined> => {
-        const signal = AbortSignal.timeout(this.verifyTimeoutMs);
-        try {
-          const check =
-            side === 'zuora'
-              ? this.deps.verifier.verifyZuora(zuora, signal)
-              : this.deps.verifier.verifyTogai(togai, signal);
-          await Promise.race([
-            check,
-            new Promise<never>((_, reject) =>
-              signal.addEventListener(
-                'abort',
-                () => reject(new Error(`no answer within ${this.verifyTimeoutMs} ms`)),
-                {
-                  once: true,
-                },
-              ),
-            ),
-          ]);
-          return undefined;
-        } catch (err) {
-          const message = err instanceof Error ? err.message : String(err);
-          return { side, reason: scrubSecrets(message || 'refused without a reason', secrets) };
-        }
-      }),
-    );
-    return results.filter((r): r is CredentialFailure => r !== undefined);
+  ): ReturnType<typeof verifyCredentials> {
+    return verifyCredentials(this.deps.verifier, c, sides, this.verifyTimeoutMs);
   }
 
-  private webhookUrl(side: CredentialSide, id: string): string {
-    return `${this.deps.publicBaseUrl}/webhooks/${side}/${id}`;
-  }
-
-  private view(
-    r: Omit<ConnectionRecord, 'secrets'> & { secrets: ConnectionSecrets | undefined },
-  ): ConnectionView {
-    const s = r.settings;
-    // Listing does not decrypt: secrets then show as a bare mask.
-    const mask = (v: string | undefined): string | undefined =>
-      r.secrets ? maskSecret(v) : v === undefined ? undefined : '****';
-    const sec = r.secrets;
-    const auth = s.webhooks.zuoraAuth;
-    const hasBasic = auth !== 'hmac';
-    const hasHmac = auth !== 'basic';
-    const prevUntil = sec?.previous?.validUntil;
-    return {
-      id: r.id,
-      name: r.name,
-      zuora: {
-        endpoint: s.zuora.endpoint,
-        customEndpoint: s.zuora.customEndpoint,
-        ...(s.zuora.customEndpoint
-          ? { endpointWarning: 'CUSTOM ENDPOINT: not an official Zuora REST endpoint (simulator or proxy)' }
-          : {}),
-        clientId: s.zuora.clientId,
-        clientSecret: mask(sec?.zuoraClientSecret ?? '') ?? '****',
-        concurrency: s.zuora.concurrency,
-        invoiceStatus: s.zuora.invoiceStatus,
-        defaultBillCycleDay: s.zuora.defaultBillCycleDay,
-        defaultPaymentTerm: s.zuora.defaultPaymentTerm,
-        customFields: s.zuora.customFields,
-      },
-      togai: {
-        baseUrl: s.togai.baseUrl,
-        apiToken: mask(sec?.togaiApiToken ?? '') ?? '****',
-        requestsPerSecond: s.togai.requestsPerSecond,
-        settingsNamespace: s.togai.settingsNamespace,
-      },
-      usageSyncMode: s.usageSyncMode,
-      webhooks: {
-        zuora: {
-          url: this.webhookUrl('zuora', r.id),
-          auth,
-          ...(hasBasic
-            ? {
-                basicUsername: s.webhooks.zuoraBasicUsername,
-                basicPassword: mask(sec?.zuoraBasicPassword ?? ''),
-              }
-            : {}),
-          ...(hasHmac ? { hmacSecret: mask(sec?.zuoraHmacSecret ?? '') } : {}),
-        },
-        togai: {
-          url: this.webhookUrl('togai', r.id),
-          hmacSecret: mask(sec?.togaiHmacSecret ?? '') ?? '****',
-        },
-        ...(prevUntil && new Date(prevUntil) > this.now()
-          ? { previousCredentialsValidUntil: prevUntil }
-          : {}),
-      },
-      createdAt: r.createdAt,
-      updatedAt: r.updatedAt,
-      version: r.version,
-    };
+  private view(r: Parameters<typeof connectionView>[0]): ConnectionView {
+    return connectionView(r, this.deps.publicBaseUrl, this.now());
   }
 
   private setup(r: ConnectionRecord): WebhookSetup {
-    const { secrets, settings } = r;
-    const auth = settings.webhooks.zuoraAuth;
-    return {
-      zuora: {
-        url: this.webhookUrl('zuora', r.id),
-        method: 'POST',
-        auth,
-        ...(auth !== 'hmac' && settings.webhooks.zuoraBasicUsername && secrets.zuoraBasicPassword
-          ? {
-              basic: { username: settings.webhooks.zuoraBasicUsername, password: secrets.zuoraBasicPassword },
-            }
-          : {}),
-        ...(auth !== 'basic' && secrets.zuoraHmacSecret ? { hmac: { secret: secrets.zuoraHmacSecret } } : {}),
-      },
-      togai: { url: this.webhookUrl('togai', r.id), hmac: { secret: secrets.togaiHmacSecret } },
-      notice: SETUP_NOTICE,
-    };
+    return webhookSetup(r, this.deps.publicBaseUrl);
   }
-}
-
-function newWebhookSecrets(
-  id: string,
-  auth: ZuoraWebhookAuth,
-): {
-  basicUsername: string | undefined;
-  secrets: Pick<ConnectionSecrets, 'zuoraBasicPassword' | 'zuoraHmacSecret' | 'togaiHmacSecret'>;
-} {
-  const basic = auth !== 'hmac';
-  const hmac = auth !== 'basic';
-  return {
-    basicUsername: basic ? `zuora-${id}` : undefined,
-    secrets: {
-      ...(basic ? { zuoraBasicPassword: generateSecret() } : {}),
-      ...(hmac ? { zuoraHmacSecret: generateSecret() } : {}),
-      togaiHmacSecret: generateSecret(),
-    },
-  };
 }
 
 function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
@@ -560,6 +348,11 @@ function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.output<
     );
   }
   return parsed.data;
+}
+
+function omit<T extends object, K extends keyof T>(o: T, key: K): Omit<T, K> {
+  const { [key]: _dropped, ...rest } = o;
+  return rest;
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

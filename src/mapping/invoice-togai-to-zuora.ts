@@ -1,7 +1,6 @@
 import type { TogaiInvoice, TogaiInvoiceLine, TogaiInvoiceStatus } from '../clients/togai/schemas.js';
 import type { ZuoraCreateInvoiceRequest, ZuoraInvoiceItemInput } from '../clients/zuora/schemas.js';
 import { normalize, sum, type DecimalString } from '../shared/money.js';
-import type { SkippedUsageLine, UsageRecordSynced } from './usage-togai-to-zuora.js';
 
 /**
  * Flow 3's pure part: which Togai invoices are synced and the Zuora standalone invoice one
@@ -62,6 +61,9 @@ export function togaiChargeLines(invoice: TogaiInvoice): TogaiInvoiceLine[] {
   return lines;
 }
 
+/** Zuora's limit of items per standalone invoice (POST /v1/invoices, "at most 1,000 items"). */
+export const MAX_ZUORA_INVOICE_ITEMS = 1000;
+
 /** `YYYY-MM-DD` of an ISO date-time (Togai answers in UTC), as Zuora's date fields take it. */
 export function isoDate(value: string): string {
   const match = /^(\d{4}-\d{2}-\d{2})/.exec(value);
@@ -115,22 +117,4 @@ export function zuoraInvoiceFromTogai(
 /** The sum of what the Zuora invoice will hold: compared with Togai's total before creating. */
 export function itemsTotal(body: ZuoraCreateInvoiceRequest): DecimalString {
   return sum(body.invoiceItems.map((i) => i.amount));
-}
-
-/** What `syncTogaiInvoiceToZuora` returns: a small report of what it did. */
-export interface InvoiceSyncResult {
-  /**
-   * created: this run made the Zuora invoice; adopted: an earlier run (or a person) had; empty:
-   * the Togai invoice has no charge lines and a zero total, and Zuora refuses item-less invoices.
-   */
-  outcome: 'created' | 'adopted' | 'empty';
-  reason: string;
-  togaiInvoiceId: string;
-  togaiAccountId: string;
-  zuoraAccountId: string;
-  zuoraInvoiceId?: string;
-  zuoraInvoiceNumber?: string;
-  totals: { currency: string; togai: DecimalString; zuora: DecimalString };
-  usage: UsageRecordSynced[];
-  skipped: SkippedUsageLine[];
 }

@@ -1,6 +1,6 @@
 import type { TogaiInvoice, TogaiInvoiceLine, TogaiSetting } from '../clients/togai/schemas.js';
 import type { ZuoraCreateUsageRequest } from '../clients/zuora/schemas.js';
-import type { UsageSyncMode } from '../connections/model.js';
+import type { UsageSyncMode } from '../connections/settings.js';
 import { Decimal, isZero, normalize, toDecimal, type DecimalString } from '../shared/money.js';
 
 /**
@@ -216,22 +216,4 @@ export function zuoraUsageFromLine(
       [USAGE_KEY_FIELD]: options.idempotencyKey,
     },
   };
-}
-
-/** One usage record the run made or found. */
-export interface UsageRecordSynced {
-  meterId: string;
-  mode: UsageSyncMode;
-  zuoraUsageId: string;
-  quantity: DecimalString;
-  unitAmount: DecimalString;
-  outcome: 'created' | 'adopted';
-}
-
-/** A usage line not synced, and why; the invoice is synced regardless. */
-export interface SkippedUsageLine {
-  line: number;
-  description: string;
-  meterId?: string;
-  reason: string;
 }

@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { FAILURE } from '../shared/failures.js';
 import type { ZuoraAccount, ZuoraContact } from '../clients/zuora/schemas.js';
 import type {
   TogaiAddressInput,
@@ -12,8 +13,8 @@ import type {
  * in the workflow history (the Web UI) before it is sent.
  */
 
-/** Failure type for source data no retry can fix; workflows list it as non-retryable. */
-export const INVALID_SOURCE_DATA = 'InvalidSourceData';
+/** Failure type for source data no retry can fix; every retry policy lists it as non-retryable. */
+export const INVALID_SOURCE_DATA = FAILURE.InvalidSourceData;
 
 // Togai ids are caller-chosen, at most 50 characters. Zuora ids are 32 hex characters.
 const TOGAI_ID_MAX = 50;

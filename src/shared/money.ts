@@ -1,5 +1,4 @@
 import { Decimal as DecimalJs } from 'decimal.js';
-import { z } from 'zod';
 
 /**
  * Money and quantities travel as exact decimal strings ("1234.5600", "-0.001"). Arithmetic goes
@@ -125,17 +124,3 @@ export function toMinorUnits(amount: DecimalString, currency: string): DecimalSt
 export function fromMinorUnits(minor: DecimalString | number, currency: string): DecimalString {
   return normalize(toDecimal(minor).dividedBy(new Decimal(10).pow(minorUnits(currency))));
 }
-
-/**
- * Zod type for an amount read from a vendor response: a decimal string, or a JSON number that
- * arrived exactly (the clients' lossless JSON parser turns fractional numbers into strings, so
- * numbers reaching here are integers). Output is always the canonical decimal string.
- */
-export const decimalSchema = z.union([z.string(), z.number()]).transform((value, ctx): DecimalString => {
-  try {
-    return normalize(value);
-  } catch {
-    ctx.addIssue({ code: 'custom', message: `not an exact decimal: ${String(value)}` });
-    return z.NEVER;
-  }
-});

@@ -7,9 +7,8 @@ import {
   type ScheduleDescription,
 } from '@temporalio/client';
 import type { Config } from '../config.js';
+import { invoiceSweep, type SweepTogaiInvoicesInput } from '../flows/index.js';
 import { SA } from '../shared/search-attributes.js';
-import { invoiceSweepScheduleId } from '../shared/workflow-ids.js';
-import type { SweepTogaiInvoicesInput } from '../workflows/sweep-togai-invoices.js';
 import { createClient, temporalAddress } from './connection.js';
 
 /**
@@ -18,7 +17,7 @@ import { createClient, temporalAddress } from './connection.js';
  * schedule ID is derived from the connection id and a second create throws ScheduleAlreadyRunning.
  */
 
-export const SWEEP_WORKFLOW_TYPE = 'sweepTogaiInvoices';
+export const SWEEP_WORKFLOW_TYPE = invoiceSweep.workflowType;
 
 export interface InvoiceSweepScheduleOptions {
   connectionId: string;
@@ -42,7 +41,7 @@ export async function ensureInvoiceSweepSchedule(
   client: Client,
   options: InvoiceSweepScheduleOptions,
 ): Promise<EnsureScheduleOutcome> {
-  const scheduleId = invoiceSweepScheduleId(options.connectionId);
+  const scheduleId = invoiceSweep.scheduleId(options.connectionId);
   const args: [SweepTogaiInvoicesInput] = [
     { ...options.sweepInput, connectionId: options.connectionId, overlapMs: options.overlapSeconds * 1000 },
   ];

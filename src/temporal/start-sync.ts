@@ -8,14 +8,10 @@ import {
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
-import type { SyncTogaiAccountInput, SyncTogaiInvoiceInput, SyncZuoraAccountInput } from '../shared/flows.js';
+import { FLOW, syncWorkflowId, type StartSyncStatus, type SyncRequest } from '../flows/index.js';
 import { SA } from '../shared/search-attributes.js';
-import {
-  FLOW,
-  togaiAccountWorkflowId,
-  togaiInvoiceWorkflowId,
-  zuoraAccountWorkflowId,
-} from '../shared/workflow-ids.js';
+
+export type { StartSyncStatus, SyncRequest } from '../flows/index.js';
 
 /**
  * The one way a sync workflow is started (webhooks today; sweeps and backfills later), so every
@@ -34,13 +30,6 @@ import {
  * The status says what happened: `started`, `already-running`, `already-completed`, or
  * `duplicate-delivery` (this delivery already started the latest run, which ended without success).
  */
-
-export type SyncRequest =
-  | { flow: typeof FLOW.zuoraAccountToTogai; input: SyncZuoraAccountInput }
-  | { flow: typeof FLOW.togaiAccountToZuora; input: SyncTogaiAccountInput }
-  | { flow: typeof FLOW.togaiInvoiceToZuora; input: SyncTogaiInvoiceInput };
-
-export type StartSyncStatus = 'started' | 'already-running' | 'already-completed' | 'duplicate-delivery';
 
 export interface StartSyncResult {
   workflowId: string;
@@ -72,6 +61,7 @@ interface Plan {
 
 function plan(request: SyncRequest): Plan {
   const { flow, input } = request;
+  const workflowId = syncWorkflowId(request);
   const common: SearchAttributePair[] = [
     { key: SA.connectionId, value: input.connectionId },
     { key: SA.flow, value: flow },
@@ -79,29 +69,26 @@ function plan(request: SyncRequest): Plan {
   switch (request.flow) {
     case FLOW.zuoraAccountToTogai:
       return {
-        workflowId: zuoraAccountWorkflowId(input.connectionId, request.input.zuoraAccountId),
+        workflowId,
         deliveryId: request.input.notificationId,
         searchAttributes: [...common, { key: SA.zuoraAccountId, value: request.input.zuoraAccountId }],
       };
     case FLOW.togaiAccountToZuora:
       return {
-        workflowId: togaiAccountWorkflowId(input.connectionId, request.input.togaiAccountId),
+        workflowId,
         deliveryId: request.input.eventId,
         searchAttributes: [...common, { key: SA.togaiAccountId, value: request.input.togaiAccountId }],
       };
     case FLOW.togaiInvoiceToZuora:
       return {
-        workflowId: togaiInvoiceWorkflowId(input.connectionId, request.input.togaiInvoiceId),
+        workflowId,
         deliveryId: request.input.eventId,
         searchAttributes: [...common, { key: SA.togaiInvoiceId, value: request.input.togaiInvoiceId }],
       };
   }
 }
 
-/** The workflow ID a request maps to, without starting anything. */
-export function syncWorkflowId(request: SyncRequest): string {
-  return plan(request).workflowId;
-}
+export { syncWorkflowId };
 
 export async function startSync(deps: StartSyncDeps, request: SyncRequest): Promise<StartSyncResult> {
   const { client } = deps;

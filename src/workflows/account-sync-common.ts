@@ -1,38 +1,24 @@
-import { proxyActivities, upsertSearchAttributes, type ActivityOptions } from '@temporalio/workflow';
+import { upsertSearchAttributes } from '@temporalio/workflow';
 import type { AccountActivities } from '../activities/accounts.js';
 import type { TogaiSetting } from '../clients/togai/schemas.js';
 import type { CustomFields } from '../clients/zuora/schemas.js';
 import {
   invalidSourceData,
-  INVALID_SOURCE_DATA,
   MAPPING_SETTING,
   zuoraMappingSettings,
 } from '../mapping/zuora-account-to-togai.js';
 import { SA } from '../shared/search-attributes.js';
 
 /**
- * What both account workflows share: activity options, search attributes and writing the mapping
- * into a Togai account's settings.
+ * What both account workflows share: search attributes and writing the mapping into a Togai
+ * account's settings. Activity options live in each flow's contract (src/flows/).
  */
 
-/**
- * Vendor failures say themselves whether they are retryable (and when: `nextRetryDelay` from
- * Retry-After); the types listed here are never retried whatever an activity says, because only
- * a person can fix them. The schedule-to-close bound turns an outage longer than that into a
- * failed workflow an operator can retry from the Web UI, instead of a sync stuck for days.
- */
-export const ACCOUNT_ACTIVITY_OPTIONS: ActivityOptions = {
-  startToCloseTimeout: '1 minute',
-  scheduleToCloseTimeout: '30 minutes',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    nonRetryableErrorTypes: [INVALID_SOURCE_DATA, 'UnknownConnection', 'AuthFailed'],
-  },
-};
-
-export const acts = proxyActivities<AccountActivities>(ACCOUNT_ACTIVITY_OPTIONS);
+/** The account activities as a workflow sees them (through `proxyActivities`). */
+export type AccountActs = Pick<
+  AccountActivities,
+  'togaiListAccountSettings' | 'togaiInsertSetting' | 'togaiUpdateSetting'
+>;
 
 export interface SyncSearchAttributes {
   connectionId?: string;
@@ -77,13 +63,15 @@ export function togaiLinkFields(
  * conflict for a person to settle. Returns whether anything was written.
  */
 export async function ensureTogaiMapping(
+  acts: AccountActs,
   connectionId: string,
   togaiAccountId: string,
   namespace: string,
   zuora: { id: string; accountNumber: string },
   current?: TogaiSetting[],
 ): Promise<boolean> {
-  const existing = current ?? (await acts.togaiListAccountSettings(connectionId, togaiAccountId, namespace));
+  const existing =
+    current ?? (await acts.togaiListAccountSettings({ connectionId, accountId: togaiAccountId, namespace }));
   const mine = existing.filter((s) => s.namespace === namespace);
   const linked = mine.find((s) => s.id === MAPPING_SETTING.zuoraAccountId)?.value.trim();
   if (linked && linked !== zuora.id) {
@@ -98,8 +86,8 @@ export async function ensureTogaiMapping(
     if (have?.value === wanted.value) continue;
     const setting: TogaiSetting = { ...wanted, entityType: 'ACCOUNT', entityId: togaiAccountId };
     wrote = true;
-    if (!have && (await acts.togaiInsertSetting(connectionId, setting)).inserted) continue;
-    await acts.togaiUpdateSetting(connectionId, setting);
+    if (!have && (await acts.togaiInsertSetting({ connectionId, setting })).inserted) continue;
+    await acts.togaiUpdateSetting({ connectionId, setting });
   }
   return wrote;
 }

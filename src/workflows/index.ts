@@ -1,5 +1,5 @@
 // The worker's workflow bundle entry: every flow is exported from here, one file per flow.
-// Only deterministic code may be imported below this point (see docs/architecture.md).
+// Only deterministic code may be imported below this point (enforced by eslint.config.js).
 export { syncZuoraAccountToTogai } from './sync-zuora-account-to-togai.js';
 export { syncTogaiAccountToZuora } from './sync-togai-account-to-zuora.js';
 export { syncTogaiInvoiceToZuora } from './sync-togai-invoice-to-zuora.js';

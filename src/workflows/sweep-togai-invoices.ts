@@ -1,5 +1,14 @@
 import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { StartCounts, SweepActivities, SweptInvoiceStatus } from '../activities/sweep.js';
+import type { SweepActivities } from '../activities/sweep.js';
+import {
+  emptyStartCounts,
+  invoiceSweep,
+  SWEPT_STATUSES,
+  type StartCounts,
+  type SweepResume,
+  type SweepTogaiInvoicesInput,
+  type SweepTogaiInvoicesResult,
+} from '../flows/index.js';
 
 /**
  * The invoice sweep (issue 6): webhooks can be missed, so a Temporal Schedule per connection runs
@@ -17,63 +26,10 @@ import type { StartCounts, SweepActivities, SweptInvoiceStatus } from '../activi
  * Backfill: start this workflow by hand with an explicit `since` (docs/architecture.md).
  */
 
-export interface SweepTogaiInvoicesInput {
-  connectionId: string;
-  /** Backfill: list from here (epoch ms or ISO-8601) instead of from the last checkpoint. */
-  since?: number | string;
-  /** How far before the checkpoint to look again. Default 1 hour. */
-  overlapMs?: number;
-  /** First run without a checkpoint or `since`: how far back to look. Default 24 hours. */
-  initialLookbackMs?: number;
-  /** Invoices per Togai page (1..50). Default 50. */
-  pageSize?: number;
-  /** Pages per listing activity, i.e. the batch of starts. Default 4. */
-  pagesPerBatch?: number;
-  /** Starts in flight at once within a batch. Default 10. */
-  concurrency?: number;
-  /** Set by the workflow itself when it continues as new; never by callers. */
-  resume?: SweepResume;
-}
-
-export interface SweepResume {
-  statusIndex: number;
-  nextToken?: string;
-  since: number;
-  checkpoint: number;
-  listed: number;
-  counts: StartCounts;
-}
-
-export interface SweepTogaiInvoicesResult {
-  connectionId: string;
-  /** Epoch ms: the next scheduled sweep lists from `checkpoint - overlapMs`. */
-  checkpoint: number;
-  /** Epoch ms: what this sweep listed from. */
-  since: number;
-  listed: number;
-  counts: StartCounts;
-}
-
-export const SWEPT_STATUSES: readonly SweptInvoiceStatus[] = ['DUE', 'MERGED'];
 const HOUR_MS = 60 * 60 * 1000;
 
-const list = proxyActivities<SweepActivities>({
-  startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '30 seconds',
-  scheduleToCloseTimeout: '30 minutes',
-  retry: {
-    initialInterval: '1 second',
-    maximumInterval: '1 minute',
-    nonRetryableErrorTypes: ['UnknownConnection', 'AuthFailed'],
-  },
-});
-
-const start = proxyActivities<SweepActivities>({
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '1 minute',
-  scheduleToCloseTimeout: '30 minutes',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const list = proxyActivities<SweepActivities>(invoiceSweep.listActivityOptions);
+const start = proxyActivities<SweepActivities>(invoiceSweep.startActivityOptions);
 
 function toEpochMs(value: number | string): number {
   const ms = typeof value === 'number' ? value : Date.parse(value);
@@ -116,7 +72,7 @@ export async function sweepTogaiInvoices(input: SweepTogaiInvoicesInput): Promis
       // never moves a newer checkpoint back.
       checkpoint: Math.max(previous ?? now, now),
       listed: 0,
-      counts: { started: 0, 'already-running': 0, 'already-completed': 0, 'duplicate-delivery': 0 },
+      counts: emptyStartCounts(),
     };
   }
 

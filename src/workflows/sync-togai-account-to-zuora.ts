@@ -1,10 +1,13 @@
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { AccountActivities } from '../activities/accounts.js';
+import { togaiAccountToZuora, type AccountSyncResult, type SyncTogaiAccountInput } from '../flows/index.js';
 import { zuoraAccountFromTogai, zuoraAccountIdFromSettings } from '../mapping/togai-account-to-zuora.js';
 import { MAPPING_SETTING, togaiAccountIdFor } from '../mapping/zuora-account-to-togai.js';
-import type { AccountSyncResult, SyncTogaiAccountInput } from '../shared/flows.js';
+import { FAILURE } from '../shared/failures.js';
 import { zuoraAccountCreateKey } from '../shared/idempotency.js';
-import { FLOW } from '../shared/workflow-ids.js';
-import { acts, ensureTogaiMapping, setSearchAttributes } from './account-sync-common.js';
+import { ensureTogaiMapping, setSearchAttributes } from './account-sync-common.js';
+
+const acts = proxyActivities<AccountActivities>(togaiAccountToZuora.activityOptions);
 
 /**
  * Flow 2: a Togai account becomes a Zuora customer account that carries the Togai ids in its
@@ -14,18 +17,22 @@ import { acts, ensureTogaiMapping, setSearchAttributes } from './account-sync-co
  */
 export async function syncTogaiAccountToZuora(input: SyncTogaiAccountInput): Promise<AccountSyncResult> {
   const { connectionId, togaiAccountId } = input;
-  setSearchAttributes({ connectionId, flow: FLOW.togaiAccountToZuora, togaiAccountId });
+  setSearchAttributes({ connectionId, flow: togaiAccountToZuora.workflowType, togaiAccountId });
 
-  const settings = await acts.getAccountSyncSettings(connectionId);
+  const settings = await acts.getAccountSyncSettings({ connectionId });
   const namespace = settings.settingsNamespace;
-  const account = await acts.togaiGetAccount(connectionId, togaiAccountId);
+  const account = await acts.togaiGetAccount({ connectionId, accountId: togaiAccountId });
   if (!account) {
     throw ApplicationFailure.nonRetryable(
       `Togai account ${togaiAccountId} does not exist (deleted, or the event named another organization's account)`,
-      'TogaiNotFound',
+      FAILURE.TogaiNotFound,
     );
   }
-  const accountSettings = await acts.togaiListAccountSettings(connectionId, account.id, namespace);
+  const accountSettings = await acts.togaiListAccountSettings({
+    connectionId,
+    accountId: account.id,
+    namespace,
+  });
   const mapped = zuoraAccountIdFromSettings({ ...account, settings: accountSettings }, namespace);
   if (mapped) {
     setSearchAttributes({ zuoraAccountId: mapped });
@@ -51,16 +58,20 @@ export async function syncTogaiAccountToZuora(input: SyncTogaiAccountInput): Pro
         };
   }
 
-  const customer = await acts.togaiGetCustomer(connectionId, account.customerId);
+  const customer = await acts.togaiGetCustomer({ connectionId, customerId: account.customerId });
   if (!customer) {
     throw ApplicationFailure.nonRetryable(
       `Togai customer ${account.customerId} of account ${account.id} does not exist`,
-      'TogaiNotFound',
+      FAILURE.TogaiNotFound,
     );
   }
   const fields = settings.customFields;
   // The object query outlives Zuora's 24 h idempotency window: it finds what any earlier run made.
-  const found = await acts.zuoraFindAccountsByField(connectionId, fields.accountTogaiAccountId, account.id);
+  const found = await acts.zuoraFindAccountsByField({
+    connectionId,
+    field: fields.accountTogaiAccountId,
+    value: account.id,
+  });
   let zuora = found[0];
   let outcome: AccountSyncResult['outcome'];
   let reason: string;
@@ -76,16 +87,16 @@ export async function syncTogaiAccountToZuora(input: SyncTogaiAccountInput): Pro
       togaiCustomerIdField: fields.accountTogaiCustomerId,
       togaiAccountIdField: fields.accountTogaiAccountId,
     });
-    zuora = await acts.zuoraCreateAccount(
+    zuora = await acts.zuoraCreateAccount({
       connectionId,
       body,
-      zuoraAccountCreateKey(connectionId, account.id),
-    );
+      idempotencyKey: zuoraAccountCreateKey(connectionId, account.id),
+    });
     outcome = 'created';
     reason = `created Zuora account ${zuora.accountNumber} (${zuora.id}) for Togai account ${account.id}`;
   }
   setSearchAttributes({ zuoraAccountId: zuora.id });
-  await ensureTogaiMapping(connectionId, account.id, namespace, zuora, accountSettings);
+  await ensureTogaiMapping(acts, connectionId, account.id, namespace, zuora, accountSettings);
   return {
     outcome,
     reason,

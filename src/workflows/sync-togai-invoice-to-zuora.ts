@@ -7,16 +7,26 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { AccountActivities } from '../activities/accounts.js';
-import type { InvoiceActivities, InvoiceSyncSettings, ZuoraInvoiceRef } from '../activities/invoices.js';
+import type { Activities } from '../activities/index.js';
+import type { InvoiceSyncSettings, ZuoraInvoiceRef } from '../activities/invoices.js';
 import type { TogaiInvoice } from '../clients/togai/schemas.js';
+import {
+  togaiAccountToZuora,
+  togaiInvoiceToZuora,
+  type AccountSyncResult,
+  type InvoiceSyncResult,
+  type SkippedUsageLine,
+  type SyncTogaiAccountInput,
+  type SyncTogaiInvoiceInput,
+  type UsageRecordSynced,
+} from '../flows/index.js';
 import {
   isSyncableInvoiceStatus,
   itemsTotal,
+  MAX_ZUORA_INVOICE_ITEMS,
   togaiChargeLines,
   togaiInvoiceCurrency,
   zuoraInvoiceFromTogai,
-  type InvoiceSyncResult,
 } from '../mapping/invoice-togai-to-zuora.js';
 import { zuoraAccountIdFromSettings } from '../mapping/togai-account-to-zuora.js';
 import {
@@ -28,30 +38,14 @@ import {
   USAGE_KEY_FIELD,
   zuoraUsageFromLine,
   type MeterNames,
-  type SkippedUsageLine,
-  type UsageRecordSynced,
 } from '../mapping/usage-togai-to-zuora.js';
-import type { AccountSyncResult, SyncTogaiAccountInput, SyncTogaiInvoiceInput } from '../shared/flows.js';
+import { FAILURE } from '../shared/failures.js';
 import { zuoraInvoiceCreateKey, zuoraUsageCreateKey } from '../shared/idempotency.js';
 import { equals, isZero } from '../shared/money.js';
 import { SA } from '../shared/search-attributes.js';
-import { FLOW, togaiAccountWorkflowId } from '../shared/workflow-ids.js';
-import { ACCOUNT_ACTIVITY_OPTIONS } from './account-sync-common.js';
 import type { syncTogaiAccountToZuora } from './sync-togai-account-to-zuora.js';
 
-const acts = proxyActivities<AccountActivities & InvoiceActivities>(ACCOUNT_ACTIVITY_OPTIONS);
-
-/** Failure types a person has to act on; the workflow fails with them, never retried. */
-export const INVOICE_FAILURE = {
-  notFound: 'TogaiNotFound',
-  notGenerated: 'InvoiceNotGenerated',
-  currencyMismatch: 'CurrencyMismatch',
-  totalMismatch: 'TotalMismatch',
-  accountNotLinked: 'AccountNotLinked',
-  tooManyItems: 'TooManyInvoiceItems',
-} as const;
-
-const MAX_ZUORA_INVOICE_ITEMS = 1000;
+const acts = proxyActivities<Activities>(togaiInvoiceToZuora.activityOptions);
 
 /**
  * Flows 3, 4 and 5: a generated Togai invoice becomes one standalone Zuora invoice under the
@@ -64,29 +58,29 @@ export async function syncTogaiInvoiceToZuora(input: SyncTogaiInvoiceInput): Pro
   const { connectionId, togaiInvoiceId } = input;
   upsertSearchAttributes([
     { key: SA.connectionId, value: connectionId },
-    { key: SA.flow, value: FLOW.togaiInvoiceToZuora },
+    { key: SA.flow, value: togaiInvoiceToZuora.workflowType },
     { key: SA.togaiInvoiceId, value: togaiInvoiceId },
   ]);
 
-  const settings = await acts.getInvoiceSyncSettings(connectionId);
-  const invoice = await acts.togaiGetInvoice(connectionId, togaiInvoiceId);
+  const settings = await acts.getInvoiceSyncSettings({ connectionId });
+  const invoice = await acts.togaiGetInvoice({ connectionId, invoiceId: togaiInvoiceId });
   if (!invoice) {
     throw ApplicationFailure.nonRetryable(
       `Togai invoice ${togaiInvoiceId} does not exist`,
-      INVOICE_FAILURE.notFound,
+      FAILURE.TogaiNotFound,
     );
   }
   if (!isSyncableInvoiceStatus(invoice.status)) {
     throw ApplicationFailure.nonRetryable(
       `Togai invoice ${invoice.id} is ${invoice.status}, not generated (DUE or MERGED): only a closed cycle's invoice is synced to Zuora`,
-      INVOICE_FAILURE.notGenerated,
+      FAILURE.InvoiceNotGenerated,
     );
   }
   const togaiAccountId = invoice.ownerId ?? undefined;
   if (!togaiAccountId) {
     throw ApplicationFailure.nonRetryable(
       `Togai invoice ${invoice.id} names no account (ownerId)`,
-      INVOICE_FAILURE.notFound,
+      FAILURE.TogaiNotFound,
     );
   }
   upsertSearchAttributes([{ key: SA.togaiAccountId, value: togaiAccountId }]);
@@ -94,7 +88,7 @@ export async function syncTogaiInvoiceToZuora(input: SyncTogaiInvoiceInput): Pro
   const zuoraAccountId = await ensureAccountLinked(connectionId, togaiAccountId, settings.settingsNamespace);
   upsertSearchAttributes([{ key: SA.zuoraAccountId, value: zuoraAccountId }]);
 
-  const zuoraCurrency = await acts.zuoraGetAccountCurrency(connectionId, zuoraAccountId);
+  const zuoraCurrency = await acts.zuoraGetAccountCurrency({ connectionId, accountKey: zuoraAccountId });
   const togaiCurrency =
     togaiInvoiceCurrency(invoice) ?? (await togaiAccountCurrency(connectionId, togaiAccountId));
   if (!zuoraCurrency || !togaiCurrency || zuoraCurrency.toUpperCase() !== togaiCurrency.toUpperCase()) {
@@ -102,7 +96,7 @@ export async function syncTogaiInvoiceToZuora(input: SyncTogaiInvoiceInput): Pro
       `Currency mismatch: Togai invoice ${invoice.id} is in ${togaiCurrency ?? 'an unknown currency'}, ` +
         `Zuora account ${zuoraAccountId} bills in ${zuoraCurrency ?? 'an unknown currency'}; ` +
         `a Zuora account's currency is fixed, so link the Togai account to a Zuora account in ${togaiCurrency ?? 'its currency'}`,
-      INVOICE_FAILURE.currencyMismatch,
+      FAILURE.CurrencyMismatch,
       { togaiCurrency, zuoraCurrency },
     );
   }
@@ -126,7 +120,7 @@ async function togaiAccountCurrency(
   connectionId: string,
   togaiAccountId: string,
 ): Promise<string | undefined> {
-  const account = await acts.togaiGetAccount(connectionId, togaiAccountId);
+  const account = await acts.togaiGetAccount({ connectionId, accountId: togaiAccountId });
   return account?.invoiceCurrency ?? undefined;
 }
 
@@ -144,9 +138,9 @@ async function ensureAccountLinked(
   if (linked) return linked;
   try {
     const child: AccountSyncResult = await executeChild<typeof syncTogaiAccountToZuora>(
-      FLOW.togaiAccountToZuora,
+      togaiAccountToZuora.workflowType,
       {
-        workflowId: togaiAccountWorkflowId(connectionId, togaiAccountId),
+        workflowId: togaiAccountToZuora.workflowId(connectionId, togaiAccountId),
         args: [{ connectionId, togaiAccountId, trigger: 'child' } satisfies SyncTogaiAccountInput],
         // The account sync is worth finishing even if this invoice sync is terminated.
         parentClosePolicy: ParentClosePolicy.ABANDON,
@@ -155,7 +149,7 @@ async function ensureAccountLinked(
     if (child.zuoraAccountId) return child.zuoraAccountId;
     throw ApplicationFailure.nonRetryable(
       `Togai account ${togaiAccountId} could not be linked to Zuora: ${child.reason}`,
-      INVOICE_FAILURE.accountNotLinked,
+      FAILURE.AccountNotLinked,
     );
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -169,8 +163,8 @@ async function ensureAccountLinked(
   }
   throw ApplicationFailure.nonRetryable(
     `Togai account ${togaiAccountId} is still not linked to Zuora after the concurrent account sync ` +
-      `(${togaiAccountWorkflowId(connectionId, togaiAccountId)}): see that workflow, then retry this one`,
-    INVOICE_FAILURE.accountNotLinked,
+      `(${togaiAccountToZuora.workflowId(connectionId, togaiAccountId)}): see that workflow, then retry this one`,
+    FAILURE.AccountNotLinked,
   );
 }
 
@@ -179,14 +173,18 @@ async function readLink(
   togaiAccountId: string,
   namespace: string,
 ): Promise<string | undefined> {
-  const account = await acts.togaiGetAccount(connectionId, togaiAccountId);
+  const account = await acts.togaiGetAccount({ connectionId, accountId: togaiAccountId });
   if (!account) {
     throw ApplicationFailure.nonRetryable(
       `Togai account ${togaiAccountId} does not exist`,
-      INVOICE_FAILURE.notFound,
+      FAILURE.TogaiNotFound,
     );
   }
-  const settings = await acts.togaiListAccountSettings(connectionId, togaiAccountId, namespace);
+  const settings = await acts.togaiListAccountSettings({
+    connectionId,
+    accountId: togaiAccountId,
+    namespace,
+  });
   return zuoraAccountIdFromSettings({ ...account, settings }, namespace);
 }
 
@@ -207,11 +205,11 @@ async function ensureZuoraInvoice(
   const mismatch = (zuoraTotal: string, where: string): ApplicationFailure =>
     ApplicationFailure.nonRetryable(
       `Total mismatch: Togai invoice ${invoice.id} totals ${togaiTotal} ${currency}, ${where} ${zuoraTotal} ${currency}`,
-      INVOICE_FAILURE.totalMismatch,
+      FAILURE.TotalMismatch,
       { togaiTotal, zuoraTotal, currency },
     );
 
-  const found = await acts.zuoraFindInvoicesByField(connectionId, field, invoice.id);
+  const found = await acts.zuoraFindInvoicesByField({ connectionId, field, value: invoice.id });
   let ref: ZuoraInvoiceRef | undefined = found[0];
   let outcome: InvoiceSyncResult['outcome'];
   let reason: string;
@@ -240,19 +238,23 @@ async function ensureZuoraInvoice(
       // Zuora's limit per standalone invoice; retrying cannot change it.
       throw ApplicationFailure.nonRetryable(
         `Togai invoice ${invoice.id} has ${body.invoiceItems.length} charge lines; a Zuora standalone invoice holds at most ${MAX_ZUORA_INVOICE_ITEMS}`,
-        INVOICE_FAILURE.tooManyItems,
+        FAILURE.TooManyInvoiceItems,
       );
     }
     // Checked before creating: an invoice that cannot match is better not made at all.
     const planned = itemsTotal(body);
     if (!equals(planned, togaiTotal)) throw mismatch(planned, 'its charge lines sum to');
-    ref = await acts.zuoraCreateInvoice(connectionId, body, zuoraInvoiceCreateKey(connectionId, invoice.id));
+    ref = await acts.zuoraCreateInvoice({
+      connectionId,
+      body,
+      idempotencyKey: zuoraInvoiceCreateKey(connectionId, invoice.id),
+    });
     outcome = 'created';
     reason = `created Zuora invoice ${ref.invoiceNumber ?? ref.id} (${settings.invoiceStatus}) for Togai invoice ${invoice.id}`;
   }
 
   // Read back: what Zuora holds is what counts (an adopted invoice may have been edited since).
-  const zuora = await acts.zuoraGetInvoice(connectionId, ref.id);
+  const zuora = await acts.zuoraGetInvoice({ connectionId, invoiceKey: ref.id });
   const zuoraTotal = zuora.amount ?? '0';
   if (!equals(zuoraTotal, togaiTotal))
     throw mismatch(zuoraTotal, `Zuora invoice ${zuora.invoiceNumber ?? zuora.id} totals`);
@@ -281,7 +283,7 @@ async function syncUsage(
   for (const line of togaiUsageLines(invoice)) {
     let meterId = line.meterId;
     if (meterId === undefined) {
-      meters ??= await acts.togaiListUsageMeterNames(connectionId);
+      meters ??= await acts.togaiListUsageMeterNames({ connectionId });
       meterId = meterByName(line.description, meters);
     }
     const base = { line: line.index, description: line.description };
@@ -289,11 +291,11 @@ async function syncUsage(
       skipped.push({ ...base, reason: `no usage meter (or several) is named "${line.description}"` });
       continue;
     }
-    const meterSettings = await acts.togaiListUsageMeterSettings(
+    const meterSettings = await acts.togaiListUsageMeterSettings({
       connectionId,
-      meterId,
-      settings.settingsNamespace,
-    );
+      usageMeterId: meterId,
+      namespace: settings.settingsNamespace,
+    });
     const decided = meterMapping(meterSettings, settings.settingsNamespace, settings.usageSyncMode);
     if ('skip' in decided) {
       skipped.push({ ...base, meterId, reason: decided.skip });
@@ -302,7 +304,7 @@ async function syncUsage(
     const { mapping } = decided;
     const figures = usageFigures(mapping.mode, line.quantity, meterRevenue(invoice, meterId));
     const key = zuoraUsageCreateKey(connectionId, invoice.id, meterId);
-    const existing = await acts.zuoraFindUsagesByField(connectionId, USAGE_KEY_FIELD, key);
+    const existing = await acts.zuoraFindUsagesByField({ connectionId, field: USAGE_KEY_FIELD, value: key });
     let id = existing[0];
     let outcome: UsageRecordSynced['outcome'] = 'adopted';
     if (id === undefined) {
@@ -315,7 +317,7 @@ async function syncUsage(
         unitAmountField: settings.customFields.usageUnitAmount,
         idempotencyKey: key,
       });
-      id = (await acts.zuoraCreateUsage(connectionId, body, key)).id;
+      id = (await acts.zuoraCreateUsage({ connectionId, body, idempotencyKey: key })).id;
       outcome = 'created';
     }
     usage.push({ meterId, mode: mapping.mode, zuoraUsageId: id, ...figures, outcome });

@@ -1,20 +1,21 @@
-import type { AccountSyncSettings } from '../activities/accounts.js';
+import { proxyActivities } from '@temporalio/workflow';
+import type { AccountActivities, AccountSyncSettings } from '../activities/accounts.js';
 import type { ZuoraAccount } from '../clients/zuora/schemas.js';
+import { zuoraAccountToTogai, type AccountSyncResult, type SyncZuoraAccountInput } from '../flows/index.js';
 import {
   invalidSourceData,
   togaiAccountIdFor,
   togaiCustomerFromZuoraAccount,
   togaiCustomerIdFor,
 } from '../mapping/zuora-account-to-togai.js';
-import type { AccountSyncResult, SyncZuoraAccountInput } from '../shared/flows.js';
-import { FLOW } from '../shared/workflow-ids.js';
 import {
-  acts,
   customFieldText,
   ensureTogaiMapping,
   setSearchAttributes,
   togaiLinkFields,
 } from './account-sync-common.js';
+
+const acts = proxyActivities<AccountActivities>(zuoraAccountToTogai.activityOptions);
 
 /**
  * Flow 1: a Zuora account becomes a Togai customer with its account, and each side records the
@@ -24,10 +25,10 @@ import {
  */
 export async function syncZuoraAccountToTogai(input: SyncZuoraAccountInput): Promise<AccountSyncResult> {
   const { connectionId, zuoraAccountId } = input;
-  setSearchAttributes({ connectionId, flow: FLOW.zuoraAccountToTogai, zuoraAccountId });
+  setSearchAttributes({ connectionId, flow: zuoraAccountToTogai.workflowType, zuoraAccountId });
 
-  const settings = await acts.getAccountSyncSettings(connectionId);
-  const account = await acts.zuoraGetAccount(connectionId, zuoraAccountId);
+  const settings = await acts.getAccountSyncSettings({ connectionId });
+  const account = await acts.zuoraGetAccount({ connectionId, accountKey: zuoraAccountId });
   const zuora = { id: account.basicInfo.id, accountNumber: account.basicInfo.accountNumber };
   const where = `Zuora account ${zuora.accountNumber} (${zuora.id})`;
   const fields = settings.customFields;
@@ -40,18 +41,22 @@ export async function syncZuoraAccountToTogai(input: SyncZuoraAccountInput): Pro
 
   // The settings travelled inline with a create; anything adopted may predate or lack them.
   if (togai.outcome === 'adopted') {
-    await ensureTogaiMapping(connectionId, togai.accountId, settings.settingsNamespace, zuora);
+    await ensureTogaiMapping(acts, connectionId, togai.accountId, settings.settingsNamespace, zuora);
   }
   if (linkedAccountId !== togai.accountId || linkedCustomerId !== togai.customerId) {
-    await acts.zuoraUpdateAccount(connectionId, zuora.id, {
-      customFields: togaiLinkFields(
-        {
-          togaiCustomerIdField: fields.accountTogaiCustomerId,
-          togaiAccountIdField: fields.accountTogaiAccountId,
-        },
-        togai.customerId,
-        togai.accountId,
-      ),
+    await acts.zuoraUpdateAccount({
+      connectionId,
+      accountKey: zuora.id,
+      body: {
+        customFields: togaiLinkFields(
+          {
+            togaiCustomerIdField: fields.accountTogaiCustomerId,
+            togaiAccountIdField: fields.accountTogaiAccountId,
+          },
+          togai.customerId,
+          togai.accountId,
+        ),
+      },
     });
   }
   return {
@@ -79,7 +84,7 @@ async function adoptLinked(
   field: string,
 ): Promise<TogaiSide> {
   setSearchAttributes({ togaiAccountId });
-  const existing = await acts.togaiGetAccount(connectionId, togaiAccountId);
+  const existing = await acts.togaiGetAccount({ connectionId, accountId: togaiAccountId });
   if (!existing) {
     throw invalidSourceData(
       `${where} names Togai account ${togaiAccountId} in ${field}, but Togai has no such account: ` +
@@ -106,7 +111,7 @@ async function findOrCreate(
   // Known before anything is created, so even a sync that fails on bad data is findable by it.
   setSearchAttributes({ togaiAccountId: accountId });
   const adopt = async (reason: string): Promise<TogaiSide> => {
-    const existing = await acts.togaiGetAccount(connectionId, accountId);
+    const existing = await acts.togaiGetAccount({ connectionId, accountId });
     if (!existing || existing.customerId !== customerId) {
       throw invalidSourceData(
         `Togai customer ${customerId} exists without its account ${accountId} for ${where}: ` +
@@ -116,12 +121,12 @@ async function findOrCreate(
     return { outcome: 'adopted', reason, customerId, accountId };
   };
 
-  if (await acts.togaiGetCustomer(connectionId, customerId)) {
+  if (await acts.togaiGetCustomer({ connectionId, customerId })) {
     return adopt(`Togai customer ${customerId} for ${where} already exists (an earlier run created it)`);
   }
   // Mapping runs here, in the workflow: bad source data fails the workflow at once with its fix.
   const request = togaiCustomerFromZuoraAccount(account, settings.settingsNamespace);
-  const { created } = await acts.togaiCreateCustomer(connectionId, request);
+  const { created } = await acts.togaiCreateCustomer({ connectionId, body: request });
   if (!created) {
     return adopt(
       `Togai answered that customer ${customerId} already exists (created by an earlier attempt whose answer was lost, or by a concurrent run)`,

@@ -7,8 +7,8 @@ import { capturingLogger, tempDir } from '../connections/helpers.js';
 import { freePort } from '../helpers/ports.js';
 import { startSimulatedConnection } from '../helpers/simulators.js';
 import { testEnv } from '../hooks.js';
-import { DEFAULT_API_TOKEN } from '../../src/simulators/togai/simulator.js';
-import { invoiceSweepScheduleId } from '../../src/shared/workflow-ids.js';
+import { DEFAULT_API_TOKEN } from '@togai-zuora-sync/simulators/togai';
+import { invoiceSweep } from '../../src/flows/index.js';
 
 describe('gateway wiring of the admin API (dev mode)', () => {
   it('opens the store, generates the admin token into DATA_DIR, serves /admin behind it, and closes cleanly', async () => {
@@ -85,9 +85,9 @@ describe('gateway wiring of the admin API (dev mode)', () => {
       });
       assert.equal(res.status, 201, await res.clone().text());
       const { connection } = (await res.json()) as { connection: { id: string } };
-      const schedule = testEnv().client.schedule.getHandle(invoiceSweepScheduleId(connection.id));
+      const schedule = testEnv().client.schedule.getHandle(invoiceSweep.scheduleId(connection.id));
       const description = await schedule.describe();
-      assert.equal(description.scheduleId, invoiceSweepScheduleId(connection.id));
+      assert.equal(description.scheduleId, invoiceSweep.scheduleId(connection.id));
       await schedule.delete();
     } finally {
       await gateway.close();

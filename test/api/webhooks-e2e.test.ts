@@ -10,15 +10,15 @@ import { loadConfig } from '../../src/config.js';
 import { startGateway } from '../../src/gateway.js';
 import { ConnectionService } from '../../src/connections/service.js';
 import { SqliteConnectionStore } from '../../src/connections/sqlite-store.js';
-import { startTogaiSimulator } from '../../src/simulators/togai/simulator.js';
-import { togaiAccountWorkflowId, zuoraAccountWorkflowId } from '../../src/shared/workflow-ids.js';
+import { startTogaiSimulator } from '@togai-zuora-sync/simulators/togai';
+import { startZuoraSimulator, ZuoraTestClient } from '@togai-zuora-sync/simulators/zuora';
+import { togaiAccountToZuora, zuoraAccountToTogai } from '../../src/flows/index.js';
 import { capturingLogger, goodVerifier, tempDir, testKeyring, validInput } from '../connections/helpers.js';
 import * as fixtureActivities from '../fixtures/webhook-workflows/activities.js';
 import { runsOf } from '../fixtures/webhook-workflows/activities.js';
 import { freePort } from '../helpers/ports.js';
 import { testConfig, uniqueTaskQueue, withWorker } from '../helpers/temporal.js';
 import { testEnv } from '../hooks.js';
-import { startTestSimulator } from '../simulators/zuora/helpers.js';
 
 const FIXTURE_WORKFLOWS = fileURLToPath(new URL('../fixtures/webhook-workflows/index.js', import.meta.url));
 
@@ -72,14 +72,16 @@ describe('webhooks end to end: the vendor simulators call the gateway, workflows
     });
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     assert.ok(setup.zuora.basic && setup.zuora.hmac);
-    const zuora = await startTestSimulator({
-      callout: {
-        // The simulator's defaults are the template defaults the docs tell operators to use.
-        url: `${base}/webhooks/zuora/${connection.id}`,
-        basicAuth: setup.zuora.basic,
-        signature: { secret: setup.zuora.hmac.secret },
-      },
-    });
+    const zuora = new ZuoraTestClient(
+      await startZuoraSimulator({
+        callout: {
+          // The simulator's defaults are the template defaults the docs tell operators to use.
+          url: `${base}/webhooks/zuora/${connection.id}`,
+          basicAuth: setup.zuora.basic,
+          signature: { secret: setup.zuora.hmac.secret },
+        },
+      }),
+    );
     const togai = await startTogaiSimulator({
       webhooks: [{ url: `${base}/webhooks/togai/${connection.id}`, secret: setup.togai.hmac.secret }],
     });
@@ -91,7 +93,7 @@ describe('webhooks end to end: the vendor simulators call the gateway, workflows
             body: { name: 'Callout Co', currency: 'USD', billToContact: { firstName: 'A', lastName: 'B' } },
           });
           const accountId = (created.body as { accountId: string }).accountId;
-          const zuoraRun = await closedRun(zuoraAccountWorkflowId(connection.id, accountId));
+          const zuoraRun = await closedRun(zuoraAccountToTogai.workflowId(connection.id, accountId));
           assert.equal(zuoraRun.status.name, 'COMPLETED');
           assert.deepEqual(runsOf(zuoraRun.workflowId), [zuoraRun.runId]);
           await zuora.sim.sim.webhooks.settled();
@@ -118,7 +120,7 @@ describe('webhooks end to end: the vendor simulators call the gateway, workflows
             }),
           });
           assert.ok(seeded.ok, `seed answered ${seeded.status}`);
-          const togaiRun = await closedRun(togaiAccountWorkflowId(connection.id, 'A-E2E'));
+          const togaiRun = await closedRun(togaiAccountToZuora.workflowId(connection.id, 'A-E2E'));
           assert.equal(togaiRun.status.name, 'COMPLETED');
           await togai.sim.webhooks.settled();
           assert.deepEqual(

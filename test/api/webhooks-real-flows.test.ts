@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
 import { createActivities } from '../../src/activities/index.js';
 import { createGatewayApp } from '../../src/api/app.js';
-import type { AccountSyncResult } from '../../src/shared/flows.js';
-import { togaiAccountWorkflowId, zuoraAccountWorkflowId } from '../../src/shared/workflow-ids.js';
+import type { AccountSyncResult } from '../../src/flows/index.js';
+import { togaiAccountToZuora, zuoraAccountToTogai } from '../../src/flows/index.js';
 import { capturingLogger } from '../connections/helpers.js';
 import { startSimulatedConnection, type SimulatedConnection } from '../helpers/simulators.js';
 import { testConfig, uniqueTaskQueue, withWorker } from '../helpers/temporal.js';
@@ -98,7 +98,7 @@ describe('webhooks through the real account workflows (both simulators, producti
       assert.equal(res.status, 200);
       const { accountId } = (await res.json()) as { accountId: string };
 
-      const flow1 = await closedRun(zuoraAccountWorkflowId(env.connectionId, accountId));
+      const flow1 = await closedRun(zuoraAccountToTogai.workflowId(env.connectionId, accountId));
       assert.equal(flow1.status.name, 'COMPLETED');
       const result = (await testEnv()
         .client.workflow.getHandle(flow1.workflowId)
@@ -108,7 +108,7 @@ describe('webhooks through the real account workflows (both simulators, producti
 
       // Togai announced the account flow 1 created; the gateway started flow 2 for it, which must
       // recognise the link instead of creating a second Zuora account.
-      const flow2 = await closedRun(togaiAccountWorkflowId(env.connectionId, result.togaiAccountId));
+      const flow2 = await closedRun(togaiAccountToZuora.workflowId(env.connectionId, result.togaiAccountId));
       assert.equal(flow2.status.name, 'COMPLETED');
       const loop = (await testEnv()
         .client.workflow.getHandle(flow2.workflowId)
@@ -196,7 +196,7 @@ describe('webhooks through the real account workflows (both simulators, producti
           accountId: string;
           notificationId: string;
         };
-        const flow1 = await closedRun(zuoraAccountWorkflowId(env.connectionId, accountId));
+        const flow1 = await closedRun(zuoraAccountToTogai.workflowId(env.connectionId, accountId));
         assert.equal(flow1.status.name, 'COMPLETED');
 
         let attempts: { deliveryId: string; status?: number; delivered: boolean }[] = [];

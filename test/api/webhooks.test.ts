@@ -17,10 +17,10 @@ import { SA } from '../../src/shared/search-attributes.js';
 import { togaiSignatureHeader } from '../../src/shared/togai-signature.js';
 import {
   FLOW,
-  togaiAccountWorkflowId,
-  togaiInvoiceWorkflowId,
-  zuoraAccountWorkflowId,
-} from '../../src/shared/workflow-ids.js';
+  togaiAccountToZuora,
+  togaiInvoiceToZuora,
+  zuoraAccountToTogai,
+} from '../../src/flows/index.js';
 import { capturingLogger, goodVerifier, tempDir, testKeyring, validInput } from '../connections/helpers.js';
 import * as fixtureActivities from '../fixtures/webhook-workflows/activities.js';
 import { runsOf } from '../fixtures/webhook-workflows/activities.js';
@@ -213,7 +213,7 @@ describe('webhook routes (/webhooks, real Temporal, fixture workflows, port 0)',
   it('the same callout delivered 20 times at once, then again after completion, runs exactly one workflow', async () => {
     await withFixtures(async () => {
       const account = `acct-${randomUUID()}`;
-      const workflowId = zuoraAccountWorkflowId(conns.both.id, account);
+      const workflowId = zuoraAccountToTogai.workflowId(conns.both.id, account);
       const notificationId = randomUUID();
       const answers = await Promise.all(
         Array.from({ length: 20 }, () => zuora(conns.both, { AccountId: account }, { notificationId })),
@@ -255,7 +255,7 @@ describe('webhook routes (/webhooks, real Temporal, fixture workflows, port 0)',
   it('a redelivered Zuora-Notification-Id never starts again, even after a failed run; a new notification retries', async () => {
     await withFixtures(async () => {
       const account = `fail-${randomUUID()}`;
-      const workflowId = zuoraAccountWorkflowId(conns.both.id, account);
+      const workflowId = zuoraAccountToTogai.workflowId(conns.both.id, account);
       const first = await zuora(conns.both, { AccountId: account }, { notificationId: 'notif-1' });
       assert.equal(first.json['status'], 'started');
       const runId = String(first.json['runId']);
@@ -287,7 +287,7 @@ describe('webhook routes (/webhooks, real Temporal, fixture workflows, port 0)',
   it('a callout while the sync runs finds it running; after it completes, already-completed', async () => {
     await withFixtures(async () => {
       const account = `hold-${randomUUID()}`;
-      const workflowId = zuoraAccountWorkflowId(conns.basic.id, account);
+      const workflowId = zuoraAccountToTogai.workflowId(conns.basic.id, account);
       const first = await zuora(conns.basic, { AccountId: account });
       assert.equal(first.json['status'], 'started');
       const runId = String(first.json['runId']);
@@ -359,7 +359,7 @@ describe('webhook routes (/webhooks, real Temporal, fixture workflows, port 0)',
       const res = await zuora(c.conn, { AccountId: c.account }, c.options);
       assert.equal(res.status, 401, c.label);
       assert.equal(res.json['error'], 'unauthorized', c.label);
-      await assertNotStarted(zuoraAccountWorkflowId(c.conn.id, c.account));
+      await assertNotStarted(zuoraAccountToTogai.workflowId(c.conn.id, c.account));
     }
     const challenged = await zuora(conns.basic, { AccountId: 'a11' }, { authorization: null });
     assert.match(challenged.headers.get('www-authenticate') ?? '', /^Basic realm="tzs-webhooks"/);
@@ -395,7 +395,7 @@ describe('webhook routes (/webhooks, real Temporal, fixture workflows, port 0)',
   it('refuses every bad request with its status and reason, and starts nothing', async () => {
     const conn = conns.refusals;
     const account = 'never-started';
-    const workflowId = zuoraAccountWorkflowId(conn.id, account);
+    const workflowId = zuoraAccountToTogai.workflowId(conn.id, account);
     const raw = JSON.stringify({ AccountId: account });
 
     const unknown = await zuora({ ...conn, id: 'conn_0000000000000000' }, { AccountId: account });
@@ -486,8 +486,8 @@ describe('webhook routes (/webhooks, real Temporal, fixture workflows, port 0)',
     }
 
     await assertNotStarted(workflowId);
-    await assertNotStarted(togaiAccountWorkflowId(conn.id, account));
-    await assertNotStarted(togaiInvoiceWorkflowId(conn.id, account));
+    await assertNotStarted(togaiAccountToZuora.workflowId(conn.id, account));
+    await assertNotStarted(togaiInvoiceToZuora.workflowId(conn.id, account));
     const listed: string[] = [];
     for await (const wf of client.workflow.list({ query: `TzsConnectionId = "${conn.id}"` }))
       listed.push(wf.workflowId);
@@ -503,7 +503,7 @@ describe('webhook routes (/webhooks, real Temporal, fixture workflows, port 0)',
       const answers = await Promise.all(Array.from({ length: 20 }, () => togai(conn, raw)));
       for (const a of answers) assert.equal(a.status, 200, JSON.stringify(a.json));
       assert.equal(answers.filter((a) => a.json['status'] === 'started').length, 1);
-      const workflowId = togaiAccountWorkflowId(conn.id, accountId);
+      const workflowId = togaiAccountToZuora.workflowId(conn.id, accountId);
       const runId = String(answers[0]?.json['runId']);
       assert.deepEqual(await client.workflow.getHandle(workflowId, runId).result(), {
         connectionId: conn.id,
@@ -524,7 +524,7 @@ describe('webhook routes (/webhooks, real Temporal, fixture workflows, port 0)',
       const invoice = await togai(conn, togaiEvent('invoice.generated', invoiceId, invoiceEvent));
       assert.equal(invoice.status, 200);
       assert.equal(invoice.json['status'], 'started');
-      const invoiceWorkflowId = togaiInvoiceWorkflowId(conn.id, invoiceId);
+      const invoiceWorkflowId = togaiInvoiceToZuora.workflowId(conn.id, invoiceId);
       assert.equal(invoice.json['workflowId'], invoiceWorkflowId);
       assert.deepEqual(await client.workflow.getHandle(invoiceWorkflowId).result(), {
         connectionId: conn.id,
@@ -540,7 +540,7 @@ describe('webhook routes (/webhooks, real Temporal, fixture workflows, port 0)',
       assert.equal(ignored.status, 200);
       assert.equal(ignored.json['ignored'], true);
       assert.match(logs.text(), /Togai event type not synced: ignored/);
-      await assertNotStarted(togaiAccountWorkflowId(conn.id, 'CUS-1'));
+      await assertNotStarted(togaiAccountToZuora.workflowId(conn.id, 'CUS-1'));
     });
   });
 
@@ -568,7 +568,7 @@ describe('webhook routes (/webhooks, real Temporal, fixture workflows, port 0)',
     }
     const stale = await togai(conn, raw, { at: now - tolerance - 60 });
     assert.match(String(stale.json['message']), /replay/);
-    await assertNotStarted(togaiAccountWorkflowId(conn.id, account));
+    await assertNotStarted(togaiAccountToZuora.workflowId(conn.id, account));
     assert.ok(!logs.text().includes(conn.setup.togai.hmac.secret), 'the secret was not logged');
   });
 
@@ -598,7 +598,7 @@ describe('webhook routes (/webhooks, real Temporal, fixture workflows, port 0)',
         (await zuora(conns.both, { AccountId: account }, { base: gw.base, signature: null })).status,
         401,
       );
-      await assertNotStarted(zuoraAccountWorkflowId(conns.both.id, account));
+      await assertNotStarted(zuoraAccountToTogai.workflowId(conns.both.id, account));
     } finally {
       await close(gw.server);
       await down.close();

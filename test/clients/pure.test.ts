@@ -27,6 +27,7 @@ import {
   zuoraUsageCreateKey,
 } from '../../src/shared/idempotency.js';
 import * as money from '../../src/shared/money.js';
+import { decimalSchema } from '../../src/clients/decimal.js';
 
 function res(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
   return { status, body, headers, bodyUnparseable: false };
@@ -81,9 +82,9 @@ describe('clients: pure parts', () => {
         'a fractional float is already inexact',
       );
       assert.equal(money.normalize(42), '42');
-      assert.equal(money.decimalSchema.parse('0.10'), '0.1');
-      assert.equal(money.decimalSchema.parse(7), '7');
-      assert.equal(money.decimalSchema.safeParse('ten').success, false);
+      assert.equal(decimalSchema.parse('0.10'), '0.1');
+      assert.equal(decimalSchema.parse(7), '7');
+      assert.equal(decimalSchema.safeParse('ten').success, false);
     });
   });
 

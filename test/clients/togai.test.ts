@@ -17,9 +17,9 @@ import {
   type TogaiClientOptions,
 } from '../../src/clients/togai/index.js';
 import type { TogaiInvoiceLine } from '../../src/clients/togai/schemas.js';
-import { AdminClient } from '../../src/simulators/common/admin.js';
-import { DEMO_SEED } from '../../src/simulators/togai/demo-seed.js';
-import { startTogaiSimulator, type RunningTogaiSimulator } from '../../src/simulators/togai/simulator.js';
+import { AdminClient } from '@togai-zuora-sync/simulators/common';
+import { DEMO_SEED } from '@togai-zuora-sync/simulators/togai';
+import { startTogaiSimulator, type RunningTogaiSimulator } from '@togai-zuora-sync/simulators/togai';
 import * as money from '../../src/shared/money.js';
 
 const TOKEN = 'togai-test-token';

@@ -27,9 +27,9 @@ import {
   zuoraInvoiceCreateKey,
   zuoraUsageCreateKey,
 } from '../../src/shared/idempotency.js';
-import { AdminClient } from '../../src/simulators/common/admin.js';
+import { AdminClient } from '@togai-zuora-sync/simulators/common';
 import { slowServer } from '../helpers/slow-server.js';
-import { startZuoraSimulator, type RunningZuoraSimulator } from '../../src/simulators/zuora/simulator.js';
+import { startZuoraSimulator, type RunningZuoraSimulator } from '@togai-zuora-sync/simulators/zuora';
 
 const CLIENT_ID = '3f1c2b7a-5d6e-4f80-9a1b-2c3d4e5f6a7b';
 const SECRET = 'zuora-test-secret-0123456789';

@@ -11,11 +11,11 @@ import type {
   AccountSyncResult,
   SyncTogaiAccountInput,
   SyncZuoraAccountInput,
-} from '../../src/shared/flows.js';
+} from '../../src/flows/index.js';
 import { SA } from '../../src/shared/search-attributes.js';
 import { PRODUCTION_WORKFLOWS_PATH } from '../../src/worker.js';
-import { DEFAULT_API_TOKEN } from '../../src/simulators/togai/simulator.js';
-import { FLOW, togaiAccountWorkflowId, zuoraAccountWorkflowId } from '../../src/shared/workflow-ids.js';
+import { DEFAULT_API_TOKEN } from '@togai-zuora-sync/simulators/togai';
+import { FLOW, togaiAccountToZuora, zuoraAccountToTogai } from '../../src/flows/index.js';
 import { testEnv } from '../hooks.js';
 import { startSimulatedConnection, type SimulatedConnection } from '../helpers/simulators.js';
 import { uniqueTaskQueue, withWorker } from '../helpers/temporal.js';
@@ -50,7 +50,7 @@ describe('Account flows (real Temporal, real worker, both simulators)', function
   }
 
   function syncZuora(zuoraAccountId: string) {
-    return run(FLOW.zuoraAccountToTogai, zuoraAccountWorkflowId(env.connectionId, zuoraAccountId), {
+    return run(FLOW.zuoraAccountToTogai, zuoraAccountToTogai.workflowId(env.connectionId, zuoraAccountId), {
       connectionId: env.connectionId,
       zuoraAccountId,
       trigger: 'manual',
@@ -58,7 +58,7 @@ describe('Account flows (real Temporal, real worker, both simulators)', function
   }
 
   function syncTogai(togaiAccountId: string) {
-    return run(FLOW.togaiAccountToZuora, togaiAccountWorkflowId(env.connectionId, togaiAccountId), {
+    return run(FLOW.togaiAccountToZuora, togaiAccountToZuora.workflowId(env.connectionId, togaiAccountId), {
       connectionId: env.connectionId,
       togaiAccountId,
       trigger: 'manual',

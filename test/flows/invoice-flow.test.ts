@@ -5,12 +5,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../src/activities/index.js';
 import type { CreateConnectionInput } from '../../src/connections/model.js';
 import { ZuoraClient } from '../../src/clients/zuora/client.js';
-import type { InvoiceSyncResult } from '../../src/mapping/invoice-togai-to-zuora.js';
 import { USAGE_KEY_FIELD, USAGE_METER_SETTING } from '../../src/mapping/usage-togai-to-zuora.js';
-import type { AccountSyncResult, SyncTogaiInvoiceInput } from '../../src/shared/flows.js';
+import type { AccountSyncResult, InvoiceSyncResult, SyncTogaiInvoiceInput } from '../../src/flows/index.js';
 import { SA } from '../../src/shared/search-attributes.js';
-import { FLOW, togaiAccountWorkflowId, togaiInvoiceWorkflowId } from '../../src/shared/workflow-ids.js';
-import { DEFAULT_API_TOKEN } from '../../src/simulators/togai/simulator.js';
+import { FLOW, togaiAccountToZuora, togaiInvoiceToZuora } from '../../src/flows/index.js';
+import { DEFAULT_API_TOKEN } from '@togai-zuora-sync/simulators/togai';
 import { testEnv } from '../hooks.js';
 import { startSimulatedConnection, type SimulatedConnection } from '../helpers/simulators.js';
 import { uniqueTaskQueue, withWorker } from '../helpers/temporal.js';
@@ -280,7 +279,7 @@ describe('Invoice flow: Togai invoice → Zuora invoice + usage (real Temporal, 
   }> {
     const { client } = testEnv();
     const taskQueue = uniqueTaskQueue('invoice');
-    const workflowId = `${togaiInvoiceWorkflowId(env.connectionId, togaiInvoiceId)}:${taskQueue}`;
+    const workflowId = `${togaiInvoiceToZuora.workflowId(env.connectionId, togaiInvoiceId)}:${taskQueue}`;
     const input: SyncTogaiInvoiceInput = {
       connectionId: env.connectionId,
       togaiInvoiceId,
@@ -345,7 +344,7 @@ describe('Invoice flow: Togai invoice → Zuora invoice + usage (real Temporal, 
 
     // Flow 2 ran as the child under its own id and adopted the Zuora account carrying the Togai id.
     const child = (await testEnv()
-      .client.workflow.getHandle(togaiAccountWorkflowId(env.connectionId, sc.accountId))
+      .client.workflow.getHandle(togaiAccountToZuora.workflowId(env.connectionId, sc.accountId))
       .result()) as AccountSyncResult;
     assert.equal(child.outcome, 'adopted');
     assert.equal(child.zuoraAccountId, result.zuoraAccountId);
@@ -509,7 +508,7 @@ describe('Invoice flow: Togai invoice → Zuora invoice + usage (real Temporal, 
     });
     const { client } = testEnv();
     const taskQueue = uniqueTaskQueue('invoice-join');
-    const accountWorkflowId = togaiAccountWorkflowId(env.connectionId, sc.accountId);
+    const accountWorkflowId = togaiAccountToZuora.workflowId(env.connectionId, sc.accountId);
     const [accountResult, invoiceRun] = await withWorker(
       { taskQueue, activities: createActivities(env.activityDeps) },
       async () => {
@@ -526,7 +525,7 @@ describe('Invoice flow: Togai invoice → Zuora invoice + usage (real Temporal, 
         const invoice = client.workflow
           .execute(FLOW.togaiInvoiceToZuora, {
             taskQueue,
-            workflowId: `${togaiInvoiceWorkflowId(env.connectionId, invoiceId)}:${taskQueue}`,
+            workflowId: `${togaiInvoiceToZuora.workflowId(env.connectionId, invoiceId)}:${taskQueue}`,
             args: [input],
           })
           .then(

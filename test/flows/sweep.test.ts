@@ -6,9 +6,9 @@ import { promisify } from 'node:util';
 import { ScheduleOverlapPolicy, type ScheduleHandle } from '@temporalio/client';
 import { ResolvingClientSource } from '../../src/activities/index.js';
 import { loadConfig } from '../../src/config.js';
-import { ensureTemporalCli } from '../../src/temporal/cli.js';
+import { ensureTemporalCli } from '../../src/devtools/temporal-cli.js';
 import { createSweepActivities } from '../../src/activities/sweep.js';
-import { invoiceSweepScheduleId, togaiInvoiceWorkflowId, FLOW } from '../../src/shared/workflow-ids.js';
+import { invoiceSweep, togaiInvoiceToZuora, FLOW } from '../../src/flows/index.js';
 import {
   ensureInvoiceSweepSchedule,
   ensureInvoiceSweepScheduleFor,
@@ -16,10 +16,7 @@ import {
   SWEEP_WORKFLOW_TYPE,
 } from '../../src/temporal/schedules.js';
 import { startSync, type StartSyncDeps } from '../../src/temporal/start-sync.js';
-import type {
-  SweepTogaiInvoicesInput,
-  SweepTogaiInvoicesResult,
-} from '../../src/workflows/sweep-togai-invoices.js';
+import type { SweepTogaiInvoicesInput, SweepTogaiInvoicesResult } from '../../src/flows/index.js';
 import * as fixtureActivities from '../fixtures/sweep-workflows/activities.js';
 import { runsOf } from '../fixtures/sweep-workflows/activities.js';
 import { testEnv } from '../hooks.js';
@@ -107,7 +104,7 @@ describe('Invoice sweep (real Temporal schedule and worker, Togai simulator)', f
     const options = { connectionId, taskQueue: 'tq-sched', intervalSeconds: 300, overlapSeconds: 600 };
     assert.equal(await ensureInvoiceSweepSchedule(client, options), 'created');
     assert.equal(await ensureInvoiceSweepSchedule(client, options), 'exists');
-    const handle = client.schedule.getHandle(invoiceSweepScheduleId(connectionId));
+    const handle = client.schedule.getHandle(invoiceSweep.scheduleId(connectionId));
     try {
       assert.equal(handle.scheduleId, `togai-invoice-sweep:${connectionId}`);
       const desc = await handle.describe();
@@ -174,7 +171,7 @@ describe('Invoice sweep (real Temporal schedule and worker, Togai simulator)', f
       );
       assert.equal(await ensureInvoiceSweepScheduleFor(config, c), 'created');
       assert.equal(await ensureInvoiceSweepScheduleFor(config, c), 'exists');
-      const desc = await client.schedule.getHandle(invoiceSweepScheduleId(c)).describe();
+      const desc = await client.schedule.getHandle(invoiceSweep.scheduleId(c)).describe();
       assert.deepEqual(
         desc.spec.intervals?.map((i) => i.every),
         [120_000],
@@ -182,7 +179,7 @@ describe('Invoice sweep (real Temporal schedule and worker, Togai simulator)', f
       assert.equal(desc.action.taskQueue, 'togai-zuora-sync');
       assert.deepEqual(desc.action.args, [{ connectionId: c, overlapMs: 30_000 }]);
     } finally {
-      for (const id of [a, b, c]) await client.schedule.getHandle(invoiceSweepScheduleId(id)).delete();
+      for (const id of [a, b, c]) await client.schedule.getHandle(invoiceSweep.scheduleId(id)).delete();
     }
   });
 
@@ -200,7 +197,7 @@ describe('Invoice sweep (real Temporal schedule and worker, Togai simulator)', f
       // 2 invoices a page, 2 pages a batch: 7 invoices take 4 pages and 2 batches of starts.
       sweepInput: { pageSize: 2, pagesPerBatch: 2, concurrency: 3 },
     });
-    const handle = client.schedule.getHandle(invoiceSweepScheduleId(env.connectionId));
+    const handle = client.schedule.getHandle(invoiceSweep.scheduleId(env.connectionId));
     try {
       await withWorker(
         { taskQueue, workflowsPath: FIXTURE_WORKFLOWS, activities: activities(taskQueue) },
@@ -209,7 +206,7 @@ describe('Invoice sweep (real Temporal schedule and worker, Togai simulator)', f
           assert.equal(first.listed, 7);
           assert.equal(first.counts.started, 7);
           for (const id of invoices) {
-            const workflowId = togaiInvoiceWorkflowId(env.connectionId, id);
+            const workflowId = togaiInvoiceToZuora.workflowId(env.connectionId, id);
             assert.equal(runsOf(workflowId).length, 1, `one run for ${id}`);
             const run = await client.workflow.getHandle(workflowId).describe();
             assert.equal(run.type, FLOW.togaiInvoiceToZuora);
@@ -223,7 +220,7 @@ describe('Invoice sweep (real Temporal schedule and worker, Togai simulator)', f
           assert.equal(second.counts.started, 0);
           assert.equal(second.counts['already-completed'], 7);
           for (const id of invoices) {
-            assert.equal(runsOf(togaiInvoiceWorkflowId(env.connectionId, id)).length, 1);
+            assert.equal(runsOf(togaiInvoiceToZuora.workflowId(env.connectionId, id)).length, 1);
           }
 
           // A missed webhook: the next sweep starts the sync of the newly generated invoice only.
@@ -231,7 +228,7 @@ describe('Invoice sweep (real Temporal schedule and worker, Togai simulator)', f
           assert.ok(late);
           const third = await triggerAndWait(handle);
           assert.equal(third.counts.started, 1);
-          assert.equal(runsOf(togaiInvoiceWorkflowId(env.connectionId, late)).length, 1);
+          assert.equal(runsOf(togaiInvoiceToZuora.workflowId(env.connectionId, late)).length, 1);
         },
       );
     } finally {
@@ -277,7 +274,7 @@ describe('Invoice sweep (real Temporal schedule and worker, Togai simulator)', f
       overlapSeconds: 60,
       paused: true,
     });
-    const schedule = client.schedule.getHandle(invoiceSweepScheduleId(env.connectionId));
+    const schedule = client.schedule.getHandle(invoiceSweep.scheduleId(env.connectionId));
     try {
       await withWorker(
         { taskQueue, workflowsPath: FIXTURE_WORKFLOWS, activities: activities(taskQueue) },
@@ -298,7 +295,7 @@ describe('Invoice sweep (real Temporal schedule and worker, Togai simulator)', f
           const backfill = (await client.workflow.getHandle(workflowId).result()) as SweepTogaiInvoicesResult;
           assert.equal(backfill.since, 0);
           assert.equal(backfill.listed, accounts);
-          assert.equal(runsOf(togaiInvoiceWorkflowId(env.connectionId, invoiceId)).length, 1);
+          assert.equal(runsOf(togaiInvoiceToZuora.workflowId(env.connectionId, invoiceId)).length, 1);
 
           // Two CLI triggers (default overlap policy Skip): the second lists from the first's checkpoint.
           const cliTrigger = () => temporal('schedule', 'trigger', '--schedule-id', schedule.scheduleId);
@@ -306,7 +303,7 @@ describe('Invoice sweep (real Temporal schedule and worker, Togai simulator)', f
           const second = await triggerAndWait(schedule, cliTrigger);
           assert.equal(second.since, first.checkpoint - 60_000);
           assert.equal(second.counts.started, 0);
-          assert.equal(runsOf(togaiInvoiceWorkflowId(env.connectionId, invoiceId)).length, 1);
+          assert.equal(runsOf(togaiInvoiceToZuora.workflowId(env.connectionId, invoiceId)).length, 1);
         },
       );
     } finally {
@@ -319,7 +316,7 @@ describe('Invoice sweep (real Temporal schedule and worker, Togai simulator)', f
     const [invoiceId] = generateInvoices(1);
     assert.ok(invoiceId);
     const client = testEnv().client;
-    const workflowId = togaiInvoiceWorkflowId(env.connectionId, invoiceId);
+    const workflowId = togaiInvoiceToZuora.workflowId(env.connectionId, invoiceId);
     await withWorker(
       { taskQueue, workflowsPath: FIXTURE_WORKFLOWS, activities: activities(taskQueue) },
       async () => {

@@ -14,12 +14,12 @@ import {
   startTogaiSimulator,
   type RunningTogaiSimulator,
   type TogaiSimulatorOptions,
-} from '../../src/simulators/togai/simulator.js';
+} from '@togai-zuora-sync/simulators/togai';
 import {
   startZuoraSimulator,
   type RunningZuoraSimulator,
   type ZuoraSimulatorOptions,
-} from '../../src/simulators/zuora/index.js';
+} from '@togai-zuora-sync/simulators/zuora';
 
 /**
  * Both simulators on free loopback ports, and one connection pointing at them in a throw-away

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureTemporalCli, TemporalCliUnavailableError } from '../../src/temporal/cli.js';
+import { ensureTemporalCli, TemporalCliUnavailableError } from '../../src/devtools/temporal-cli.js';
 
 async function fakeBinary(dir: string, name: string, script: string): Promise<string> {
   await mkdir(dir, { recursive: true });

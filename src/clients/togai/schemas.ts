@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { decimalSchema, type DecimalString } from '../../shared/money.js';
+import type { DecimalString } from '../../shared/money.js';
+import { decimalSchema } from '../decimal.js';
 
 /**
  * Zod schemas of the Togai answers we use, from togai-openapi.yaml (commit 6eac98d).

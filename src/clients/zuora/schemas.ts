@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { decimalSchema, type DecimalString } from '../../shared/money.js';
+import type { DecimalString } from '../../shared/money.js';
+import { decimalSchema } from '../decimal.js';
 
 /**
  * Zod schemas of the Zuora answers we use, from zuora-openapi-subset.yaml (2026-09-03).

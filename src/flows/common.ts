@@ -1,0 +1,60 @@
+import type { ActivityOptions } from '@temporalio/common';
+import { NEVER_RETRIED, type FailureType } from '../shared/failures.js';
+
+/**
+ * What every flow contract shares: what started a sync, how a start ended, and the shape of a
+ * vendor-calling activity's options. Workflow-safe: types and constants only.
+ */
+
+/** What started a sync: shown in the workflow's input in the Web UI. */
+export type SyncTrigger = 'zuora-callout' | 'togai-webhook' | 'sweep' | 'backfill' | 'manual' | 'child';
+
+/**
+ * How `startSync` (gateway, sweep) ended for one object: a new run, a run already open, a run that
+ * already completed, or this very delivery's own earlier run (which ended without success).
+ */
+export type StartSyncStatus = 'started' | 'already-running' | 'already-completed' | 'duplicate-delivery';
+
+/**
+ * What an account sync (flow 1 or 2) did, and why: created the other side, adopted an existing
+ * link, or skipped (flow 2's loop guard: the Togai account came from Zuora).
+ */
+export interface AccountSyncResult {
+  outcome: 'created' | 'adopted' | 'skipped';
+  reason: string;
+  zuoraAccountId?: string;
+  zuoraAccountNumber?: string;
+  togaiCustomerId?: string;
+  togaiAccountId?: string;
+}
+
+/** Starts per status, as a sweep batch reports them. */
+export type StartCounts = Record<StartSyncStatus, number>;
+
+export function emptyStartCounts(): StartCounts {
+  return { started: 0, 'already-running': 0, 'already-completed': 0, 'duplicate-delivery': 0 };
+}
+
+/**
+ * Options of an activity that makes one vendor call. Vendor failures say themselves whether they
+ * are retryable (and when: `nextRetryDelay` from Retry-After); `NEVER_RETRIED` types (plus any
+ * given) are never retried, because only a person can fix them. The schedule-to-close bound turns
+ * an outage longer than that into a failed workflow an operator can retry from the Web UI, instead
+ * of a sync stuck for days.
+ */
+export function vendorActivityOptions(
+  overrides: Partial<Omit<ActivityOptions, 'retry'>> = {},
+  extraNonRetryable: readonly FailureType[] = [],
+): ActivityOptions {
+  return {
+    startToCloseTimeout: '1 minute',
+    scheduleToCloseTimeout: '30 minutes',
+    ...overrides,
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '1 minute',
+      nonRetryableErrorTypes: [...NEVER_RETRIED, ...extraNonRetryable],
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import { FAILURE, type FailureType } from '../shared/failures.js';
+import { vendorActivityOptions, type StartCounts } from './common.js';
+
+/**
+ * The invoice sweep's contract: a Temporal Schedule per connection runs `sweepTogaiInvoices`,
+ * which lists Togai's generated invoices since a checkpoint and starts the invoice sync of each
+ * (docs/architecture.md, "Sweep"). Imported by the workflow, its activities, the schedule code
+ * and the tests. Times are epoch milliseconds (UTC).
+ */
+
+/** The statuses a generated invoice can be listed under: DUE once finalized, MERGED once merged. */
+export type SweptInvoiceStatus = 'DUE' | 'MERGED';
+export const SWEPT_STATUSES: readonly SweptInvoiceStatus[] = ['DUE', 'MERGED'];
+
+export interface SweepTogaiInvoicesInput {
+  connectionId: string;
+  /** Backfill: list from here (epoch ms or ISO-8601) instead of from the last checkpoint. */
+  since?: number | string;
+  /** How far before the checkpoint to look again. Default 1 hour. */
+  overlapMs?: number;
+  /** First run without a checkpoint or `since`: how far back to look. Default 24 hours. */
+  initialLookbackMs?: number;
+  /** Invoices per Togai page (1..50). Default 50. */
+  pageSize?: number;
+  /** Pages per listing activity, i.e. the batch of starts. Default 4. */
+  pagesPerBatch?: number;
+  /** Starts in flight at once within a batch. Default 10. */
+  concurrency?: number;
+  /** Set by the workflow itself when it continues as new; never by callers. */
+  resume?: SweepResume;
+}
+
+export interface SweepResume {
+  statusIndex: number;
+  nextToken?: string;
+  since: number;
+  checkpoint: number;
+  listed: number;
+  counts: StartCounts;
+}
+
+export interface SweepTogaiInvoicesResult {
+  connectionId: string;
+  /** Epoch ms: the next scheduled sweep lists from `checkpoint - overlapMs`. */
+  checkpoint: number;
+  /** Epoch ms: what this sweep listed from. */
+  since: number;
+  listed: number;
+  counts: StartCounts;
+}
+
+export const invoiceSweep = {
+  workflowType: 'sweepTogaiInvoices',
+  /** The connection's schedule; its runs get `{scheduleId}-{time}` IDs, never a sync's. */
+  scheduleId: (connectionId: string): string => `togai-invoice-sweep:${connectionId}`,
+  /** Listing: a bounded run of Togai pages, heartbeating per page. */
+  listActivityOptions: vendorActivityOptions({
+    startToCloseTimeout: '2 minutes',
+    heartbeatTimeout: '30 seconds',
+  }),
+  /** Starting a batch of syncs through `startSync` (Temporal calls only), heartbeating per start. */
+  startActivityOptions: vendorActivityOptions({
+    startToCloseTimeout: '5 minutes',
+    heartbeatTimeout: '1 minute',
+  }),
+  failures: [
+    FAILURE.TogaiBusinessError,
+    FAILURE.TogaiInvalidResponse,
+    FAILURE.AuthFailed,
+    FAILURE.UnknownConnection,
+  ] as readonly FailureType[],
+} as const;

@@ -1,0 +1,82 @@
+import { FAILURE, type FailureType } from '../shared/failures.js';
+import type { DecimalString } from '../shared/money.js';
+import type { UsageSyncMode } from '../connections/settings.js';
+import { vendorActivityOptions, type SyncTrigger } from './common.js';
+
+/**
+ * The invoice flow's contract (flows 3, 4 and 5: a generated Togai invoice becomes one standalone
+ * Zuora invoice and its usage lines Zuora usage records): workflow type, ID, input, result,
+ * activity options and failures. Imported by the workflow, the gateway (Togai
+ * `invoice.generated`), the sweep and the tests.
+ */
+
+export interface SyncTogaiInvoiceInput {
+  connectionId: string;
+  togaiInvoiceId: string;
+  trigger: SyncTrigger;
+  /** Id of the Togai event, when a webhook started it. */
+  eventId?: string;
+}
+
+/** One usage record the run made or found. Quantities and amounts are exact decimal strings. */
+export interface UsageRecordSynced {
+  meterId: string;
+  mode: UsageSyncMode;
+  zuoraUsageId: string;
+  quantity: DecimalString;
+  /** Per unit, in the invoice's currency. */
+  unitAmount: DecimalString;
+  outcome: 'created' | 'adopted';
+}
+
+/** A usage line not synced, and why; the invoice is synced regardless. */
+export interface SkippedUsageLine {
+  /** Position in the Togai invoice's `usageInfo`. */
+  line: number;
+  description: string;
+  meterId?: string;
+  reason: string;
+}
+
+/** What `syncTogaiInvoiceToZuora` returns: a small report of what it did. */
+export interface InvoiceSyncResult {
+  /**
+   * created: this run made the Zuora invoice; adopted: an earlier run (or a person) had; empty:
+   * the Togai invoice has no charge lines and a zero total, and Zuora refuses item-less invoices.
+   */
+  outcome: 'created' | 'adopted' | 'empty';
+  reason: string;
+  togaiInvoiceId: string;
+  togaiAccountId: string;
+  zuoraAccountId: string;
+  zuoraInvoiceId?: string;
+  zuoraInvoiceNumber?: string;
+  /** Both totals in the invoice's currency (ISO 4217 code). */
+  totals: { currency: string; togai: DecimalString; zuora: DecimalString };
+  usage: UsageRecordSynced[];
+  skipped: SkippedUsageLine[];
+}
+
+export const togaiInvoiceToZuora = {
+  workflowType: 'syncTogaiInvoiceToZuora',
+  /** One ID per Togai invoice: the webhook, the sweep and backfills meet at it. */
+  workflowId: (connectionId: string, togaiInvoiceId: string): string =>
+    `togai-invoice:${connectionId}:${togaiInvoiceId}`,
+  /** One vendor call per activity, retried from 1 s doubling to 1 min, for 30 min. */
+  activityOptions: vendorActivityOptions(),
+  failures: [
+    FAILURE.TogaiNotFound,
+    FAILURE.InvoiceNotGenerated,
+    FAILURE.CurrencyMismatch,
+    FAILURE.TotalMismatch,
+    FAILURE.AccountNotLinked,
+    FAILURE.TooManyInvoiceItems,
+    FAILURE.ZuoraNotFound,
+    FAILURE.ZuoraBusinessError,
+    FAILURE.ZuoraInvalidResponse,
+    FAILURE.TogaiBusinessError,
+    FAILURE.TogaiInvalidResponse,
+    FAILURE.AuthFailed,
+    FAILURE.UnknownConnection,
+  ] as readonly FailureType[],
+} as const;

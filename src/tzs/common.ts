@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { getConfig } from '../config.js';
+import { createDefaultVerifier } from '../connections/default-verifier.js';
+import { ConnectionValidationError } from '../connections/errors.js';
+import { openConnections, type Connections } from '../connections/open.js';
+import { createLogger } from '../logger.js';
+
+/** What every `tzs` command shares: output, the connection store, documents from files. */
+
+export type Out = (text: string) => void;
+export const out: Out = (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`);
+
+/** Opens the configured store (same DATA_DIR / DATABASE_URL and key as the service), runs `fn`, closes it. */
+export async function withConnections<T>(fn: (c: Connections) => Promise<T>): Promise<T> {
+  const config = getConfig();
+  // Logs go to stderr: stdout is for results (and must stay parseable with --json). The service's
+  // info lines ("connection created") repeat what the CLI prints, so info means warn here.
+  const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr);
+  const connections = await openConnections(config, log, createDefaultVerifier());
+  try {
+    return await fn(connections);
+  } finally {
+    await connections.close();
+  }
+}
+
+/** A document (JSON or YAML) from a file or stdin (`-`): keeps secrets out of argv. */
+export function readDocument(path: string): Record<string, unknown> {
+  const text = readFileSync(path === '-' ? 0 : path, 'utf8');
+  const doc: unknown = parseYaml(text);
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new ConnectionValidationError([`${path}: expected a JSON or YAML object`]);
+  }
+  return doc as Record<string, unknown>;
+}
+
+type Tree = Record<string, unknown>;
+const isTree = (v: unknown): v is Tree => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/** Flags win over the file; undefined flags leave the file's value. */
+export function merge(base: Tree, over: Tree): Tree {
+  const result: Tree = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    const b = result[k];
+    result[k] = isTree(v) && isTree(b) ? merge(b, v) : v;
+  }
+  return result;
+}
+
+/** Drops undefined leaves and empty branches; undefined when nothing is left. */
+export function prune(o: Tree): Tree | undefined {
+  const entries = Object.entries(o)
+    .map(([k, v]): [string, unknown] => [k, isTree(v) ? prune(v) : v])
+    .filter(([, v]) => v !== undefined);
+  return entries.length ? Object.fromEntries(entries) : undefined;
+}
+
+/** Sets `value` at `path` in `tree`, creating branches. */
+export function setPath(tree: Tree, path: readonly string[], value: unknown): void {
+  let node = tree;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    node = isTree(next) ? next : (node[key] = {});
+  }
+  const last = path.at(-1);
+  if (last !== undefined) node[last] = value;
+}

@@ -1,0 +1,254 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ConnectionValidationError } from '../connections/errors.js';
+import { settingFlags, type SettingFlag } from '../connections/settings.js';
+import type {
+  ConnectionView,
+  ConnectionWithSetup,
+  TestResult,
+  WebhookSetup,
+} from '../connections/service.js';
+import { merge, out, prune, readDocument, setPath, withConnections } from './common.js';
+
+/**
+ * `tzs connections …`: manages connections through the same ConnectionService as the admin API,
+ * talking to the store directly. The settings flags are derived from the one settings shape
+ * (src/connections/settings.ts), so a new setting is a new flag without touching this file.
+ */
+
+/** commander's camelCase attribute of a flag: `zuora-endpoint <url>` → `zuoraEndpoint`. */
+function attributeOf(flag: SettingFlag): string {
+  const name = flag.meta.flag.split(' ')[0] ?? '';
+  return name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
+
+function addSettingsOptions(cmd: Command, forCreate: boolean): Command {
+  cmd.option('-f, --file <path>', 'connection document, JSON or YAML (- for stdin); flags override it');
+  for (const flag of settingFlags()) {
+    if (flag.meta.createOnly && !forCreate) continue;
+    const option = new Option(`--${flag.meta.flag}`, flag.meta.help);
+    if (flag.choices) option.choices(flag.choices);
+    const parse = flag.parse;
+    if (parse) {
+      option.argParser((text: string) => {
+        try {
+          return parse(text);
+        } catch (err) {
+          throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+        }
+      });
+    }
+    cmd.addOption(option);
+  }
+  return cmd.option('--json', 'print JSON');
+}
+
+/** The create/update document the flags describe (undefined flags leave the file's value). */
+function documentFromFlags(flags: Record<string, unknown>): Record<string, unknown> {
+  const doc: Record<string, unknown> = {};
+  for (const flag of settingFlags()) setPath(doc, flag.path, flags[attributeOf(flag)]);
+  return prune(doc) ?? {};
+}
+
+function printView(c: ConnectionView): void {
+  const lines = [
+    `${c.id}  ${c.name}`,
+    `  Zuora       ${c.zuora.endpoint}${c.zuora.customEndpoint ? '   [CUSTOM ENDPOINT: not an official Zuora endpoint]' : ''}`,
+    `              client id ${c.zuora.clientId}, secret ${c.zuora.clientSecret}`,
+    `              concurrency ${c.zuora.concurrency}, invoices ${c.zuora.invoiceStatus}, bill cycle day ${c.zuora.defaultBillCycleDay}, payment term "${c.zuora.defaultPaymentTerm}"`,
+    `              custom fields ${Object.values(c.zuora.customFields).join(', ')}`,
+    `  Togai       ${c.togai.baseUrl}  token ${c.togai.apiToken}, ${c.togai.requestsPerSecond} req/s, settings namespace ${c.togai.settingsNamespace}`,
+    `  Usage sync  ${c.usageSyncMode}`,
+    `  Webhooks    Zuora ${c.webhooks.zuora.url} (${c.webhooks.zuora.auth})`,
+    `              Togai ${c.webhooks.togai.url}`,
+    ...(c.webhooks.previousCredentialsValidUntil
+      ? [
+          `              previous webhook credentials accepted until ${c.webhooks.previousCredentialsValidUntil}`,
+        ]
+      : []),
+    `  Updated     ${c.updatedAt} (version ${c.version})`,
+  ];
+  out(lines.join('\n'));
+}
+
+function printSetup(s: WebhookSetup): void {
+  const lines = [
+    '',
+    "Paste into Zuora's callout template (Settings > Notifications):",
+    `  URL (POST)      ${s.zuora.url}`,
+    ...(s.zuora.basic
+      ? [
+          `  Basic auth      user ${s.zuora.basic.username}`,
+          `                  password ${s.zuora.basic.password}`,
+        ]
+      : []),
+    ...(s.zuora.hmac ? [`  HMAC secret     ${s.zuora.hmac.secret}`] : []),
+    '',
+    "Paste into Togai's flow (webhook action):",
+    `  URL (POST)      ${s.togai.url}`,
+    `  HMAC secret     ${s.togai.hmac.secret}`,
+    '',
+    s.notice,
+  ];
+  out(lines.join('\n'));
+}
+
+function printWithSetup(verb: string, r: ConnectionWithSetup, json: boolean | undefined): void {
+  if (json) return out(JSON.stringify(r, null, 2));
+  out(`${verb} connection ${r.connection.id}\n`);
+  printView(r.connection);
+  if (r.setup) printSetup(r.setup);
+}
+
+function printTest(r: TestResult): void {
+  const side = (n: string, s: { ok: boolean; reason?: string }): string =>
+    `  ${n}  ${s.ok ? 'OK' : `FAILED: ${s.reason ?? ''}`}`;
+  out(
+    [
+      `${r.id}: ${r.ok ? 'credentials OK' : 'credential check FAILED'}`,
+      side('Zuora', r.zuora),
+      side('Togai', r.togai),
+    ].join('\n'),
+  );
+}
+
+function grace(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 10080) throw new InvalidArgumentError('grace: expected 0..10080');
+  return n;
+}
+
+type Flags = Record<string, unknown> & { file?: string; json?: boolean };
+
+export function connectionsCommand(): Command {
+  const conns = new Command('connections').alias('conn').description('manage Zuora ⇄ Togai connections');
+
+  addSettingsOptions(
+    conns.command('add').description('add a connection (verifies both credentials)'),
+    true,
+  ).action(async (f: Flags) => {
+    const input = merge(f.file ? readDocument(f.file) : {}, documentFromFlags(f));
+    const created = await withConnections((c) => c.service.create(input));
+    printWithSetup('Created', created, f.json);
+  });
+
+  conns
+    .command('list')
+    .description('list connections (secrets masked)')
+    .option('--json', 'print JSON')
+    .action(async (f: { json?: boolean }) => {
+      const list = await withConnections((c) => c.service.list());
+      if (f.json) return out(JSON.stringify({ connections: list }, null, 2));
+      if (list.length === 0) return out('No connections. Add one with: tzs connections add --help');
+      for (const c of list) {
+        out(
+          `${c.id}  ${c.name}  ${c.zuora.endpoint}${c.zuora.customEndpoint ? ' [CUSTOM ENDPOINT]' : ''}  ${c.togai.baseUrl}`,
+        );
+      }
+    });
+
+  conns
+    .command('show <id-or-name>')
+    .description('show one connection (secrets masked)')
+    .option('--json', 'print JSON')
+    .action(async (id: string, f: { json?: boolean }) => {
+      const view = await withConnections((c) => c.service.get(id));
+      if (f.json) out(JSON.stringify(view, null, 2));
+      else printView(view);
+    });
+
+  addSettingsOptions(
+    conns
+      .command('update <id-or-name>')
+      .description('change settings (re-verifies the side whose endpoint changed)'),
+    false,
+  ).action(async (id: string, f: Flags) => {
+    const { webhooks: _w, ...patch } = merge(f.file ? readDocument(f.file) : {}, documentFromFlags(f));
+    const view = await withConnections((c) => c.service.update(id, patch));
+    if (f.json) out(JSON.stringify(view, null, 2));
+    else printView(view);
+  });
+
+  conns
+    .command('test <id-or-name>')
+    .description('verify the stored Zuora and Togai credentials again (exit 1 if refused)')
+    .option('--json', 'print JSON')
+    .action(async (id: string, f: { json?: boolean }) => {
+      const result = await withConnections((c) => c.service.test(id));
+      if (f.json) out(JSON.stringify(result, null, 2));
+      else printTest(result);
+      if (!result.ok) process.exitCode = 1;
+    });
+
+  conns
+    .command('rotate <id-or-name>')
+    .description('new webhook credentials (shown once) and/or new Zuora/Togai API credentials')
+    .option('--no-webhooks', 'keep the webhook credentials (only change API credentials)')
+    .addOption(
+      new Option('--zuora-webhook-auth <auth>', 'switch the Zuora callout authentication').choices([
+        'basic',
+        'hmac',
+        'basic+hmac',
+      ]),
+    )
+    .option('--grace <minutes>', 'keep the old webhook credentials valid this long (default 0)', grace)
+    .option(
+      '-f, --file <path>',
+      'JSON/YAML with {zuora: {clientId?, clientSecret}, togai: {apiToken}} (- for stdin)',
+    )
+    .option('--zuora-client-id <id>', 'new Zuora OAuth client id (with --zuora-client-secret)')
+    .option('--zuora-client-secret <secret>', 'new Zuora OAuth client secret (prefer --file)')
+    .option('--togai-api-token <token>', 'new Togai API token (prefer --file)')
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        id: string,
+        f: {
+          webhooks: boolean;
+          zuoraWebhookAuth?: string;
+          grace?: number;
+          file?: string;
+          zuoraClientId?: string;
+          zuoraClientSecret?: string;
+          togaiApiToken?: string;
+          json?: boolean;
+        },
+      ) => {
+        const flags =
+          prune({
+            webhooks: f.webhooks,
+            zuoraAuth: f.zuoraWebhookAuth,
+            graceMinutes: f.grace,
+            zuora: { clientId: f.zuoraClientId, clientSecret: f.zuoraClientSecret },
+            togai: { apiToken: f.togaiApiToken },
+          }) ?? {};
+        const input = merge(f.file ? readDocument(f.file) : {}, flags);
+        const result = await withConnections((c) => c.service.rotate(id, input));
+        printWithSetup('Rotated', result, f.json);
+      },
+    );
+
+  conns
+    .command('remove <id-or-name>')
+    .alias('rm')
+    .description('delete a connection (its webhooks stop being accepted)')
+    .option('-y, --yes', 'do not ask: required, the CLI never prompts')
+    .option('--json', 'print JSON')
+    .action(async (id: string, f: { yes?: boolean; json?: boolean }) => {
+      if (!f.yes) throw new ConnectionValidationError([`removing ${id} needs --yes`]);
+      const removed = await withConnections((c) => c.service.remove(id));
+      if (f.json) out(JSON.stringify({ removed }, null, 2));
+      else out(`Removed connection ${removed.id} (${removed.name})`);
+    });
+
+  conns
+    .command('reencrypt')
+    .description('after an encryption key rotation: rewrite rows still on a retired key')
+    .option('--json', 'print JSON')
+    .action(async (f: { json?: boolean }) => {
+      const result = await withConnections((c) => c.service.reencryptAll(c.keyring.currentKeyId));
+      if (f.json) out(JSON.stringify(result, null, 2));
+      else out(`Re-encrypted ${result.reencrypted.length} connection(s) with the current key`);
+    });
+
+  return conns;
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+/**
+ * `tzs`: the operator's command line. `tzs connections …` manages connections (the same service
+ * as the admin API, on the same store). `--json` prints machine-readable output; failures print
+ * one message (no stack trace) and exit 1.
+ */
+import { Command } from 'commander';
+import { errorAnswer } from '../connections/errors.js';
+import { isMain } from '../shared/process.js';
+import { connectionsCommand } from './connections.js';
+
+export function buildProgram(): Command {
+  return new Command('tzs')
+    .description('togai-zuora-sync operator CLI')
+    .showHelpAfterError()
+    .addCommand(connectionsCommand());
+}
+
+/** Operator-facing failures: the admin API's answer table, a message and an exit code. */
+function report(err: unknown, json: boolean): number {
+  const body = errorAnswer(err)?.body ?? {
+    error: 'failed',
+    message: err instanceof Error ? err.message : String(err),
+  };
+  process.stderr.write(json ? `${JSON.stringify(body, null, 2)}\n` : `error: ${body.message}\n`);
+  return 1;
+}
+
+if (isMain(import.meta.url)) {
+  const json = process.argv.includes('--json');
+  buildProgram()
+    .parseAsync(process.argv)
+    .catch((err: unknown) => {
+      process.exitCode = report(err, json);
+    });
+}
