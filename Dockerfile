@@ -4,21 +4,24 @@ WORKDIR /app
 # better-sqlite3 compiles from source when no prebuilt binary can be fetched.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+COPY packages/simulators/package.json ./packages/simulators/
 RUN npm ci
-COPY tsconfig.json ./
+COPY tsconfig.json tsconfig.base.json ./
 COPY src ./src
 COPY test ./test
 COPY scripts ./scripts
-COPY contracts ./contracts
-RUN npm run build && npm prune --omit=dev
+COPY packages/simulators ./packages/simulators
+RUN npm run build
+# Production dependencies only: the simulators workspace (and its contracts, openapi-backend)
+# and every dev tool stay out of the image.
+RUN rm -rf node_modules && npm ci --omit=dev --workspaces=false
 
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production TZS_MODE=production DATA_DIR=/data
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
-COPY --from=build /app/contracts ./contracts
+COPY --from=build /app/dist/src ./dist/src
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 3000

@@ -7,6 +7,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../src/config.js';
 import { ensureTemporalCli, TemporalCliUnavailableError } from '../src/devtools/temporal-cli.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../src/shared/search-attributes.js';
+import { teardownTimeSkipping } from './helpers/time-skipping.js';
 
 let env: TestWorkflowEnvironment | undefined;
 
@@ -48,6 +49,13 @@ export const mochaHooks = {
   },
   async afterAll(this: Mocha.Context): Promise<void> {
     this.timeout(60_000);
+    const recordTo = process.env['RECORD_HISTORIES'];
+    if (env && recordTo) {
+      this.timeout(30 * 60_000);
+      const { recordHistories } = await import('./helpers/record-histories.js');
+      await recordHistories(env, recordTo);
+    }
+    await teardownTimeSkipping();
     await env?.teardown();
     env = undefined;
   },

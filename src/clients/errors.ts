@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ApplicationFailure } from '@temporalio/common';
+import { FAILURE, type FailureType } from '../shared/failures.js';
 
 /**
  * Typed client errors, and their one translation into Temporal failures.
@@ -49,9 +50,9 @@ export abstract class VendorError extends Error {
     this.requestId = details.requestId;
   }
 
-  /** The ApplicationFailure `type` workflows can match on (and list in `nonRetryableErrorTypes`). */
-  get failureType(): string {
-    return `${this.vendor}${this.kind}`;
+  /** The ApplicationFailure `type` (src/shared/failures.ts) workflows match on and retry policies list. */
+  get failureType(): FailureType {
+    return `${this.vendor}${this.kind}` as FailureType;
   }
 
   get details(): VendorErrorDetails {
@@ -107,8 +108,8 @@ export class AuthError extends VendorError {
   readonly retryable = false;
   readonly kind = 'AuthFailed';
   override readonly name = 'AuthError';
-  override get failureType(): string {
-    return 'AuthFailed';
+  override get failureType(): FailureType {
+    return FAILURE.AuthFailed;
   }
 }
 
@@ -133,22 +134,6 @@ export class CredentialCheckError extends Error {
     super(message, options);
   }
 }
-
-/** Every ApplicationFailure type this module produces. */
-export const FAILURE_TYPES = [
-  'ZuoraRetryable',
-  'ZuoraRateLimited',
-  'ZuoraNotFound',
-  'ZuoraBusinessError',
-  'ZuoraInvalidResponse',
-  'TogaiRetryable',
-  'TogaiRateLimited',
-  'TogaiNotFound',
-  'TogaiBusinessError',
-  'TogaiInvalidResponse',
-  'AuthFailed',
-] as const;
-export type FailureType = (typeof FAILURE_TYPES)[number];
 
 /**
  * The one mapping from client errors to Temporal failures:
@@ -179,7 +164,7 @@ export function toApplicationFailure(err: unknown): ApplicationFailure {
     const retryable = cause?.retryable ?? false;
     return ApplicationFailure.create({
       message: err.message,
-      type: retryable && cause ? cause.failureType : 'AuthFailed',
+      type: retryable && cause ? cause.failureType : FAILURE.AuthFailed,
       nonRetryable: !retryable,
       ...(cause && { details: [cause.details] }),
       cause: err,

@@ -26,6 +26,11 @@ export interface SweepTogaiInvoicesInput {
   pagesPerBatch?: number;
   /** Starts in flight at once within a batch. Default 10. */
   concurrency?: number;
+  /**
+   * Batches per run before continuing as new (default 100, about 1,200 history events), besides
+   * whenever Temporal suggests it: a long backfill never carries a large history.
+   */
+  batchesPerRun?: number;
   /** Set by the workflow itself when it continues as new; never by callers. */
   resume?: SweepResume;
 }

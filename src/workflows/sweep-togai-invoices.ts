@@ -76,6 +76,7 @@ export async function sweepTogaiInvoices(input: SweepTogaiInvoicesInput): Promis
     };
   }
 
+  let batches = 0;
   while (state.statusIndex < SWEPT_STATUSES.length) {
     const status = SWEPT_STATUSES[state.statusIndex];
     if (status === undefined) break;
@@ -102,8 +103,10 @@ export async function sweepTogaiInvoices(input: SweepTogaiInvoicesInput): Promis
       delete state.nextToken;
       state.statusIndex++;
     }
+    batches++;
     // Very many invoices: keep the history small; the state (checkpoint included) goes along.
-    if (state.statusIndex < SWEPT_STATUSES.length && workflowInfo().continueAsNewSuggested) {
+    const historyFull = workflowInfo().continueAsNewSuggested || batches >= (input.batchesPerRun ?? 100);
+    if (state.statusIndex < SWEPT_STATUSES.length && historyFull) {
       await continueAsNew<typeof sweepTogaiInvoices>({ ...input, resume: state });
     }
   }

@@ -21,7 +21,7 @@ export function uniqueTaskQueue(prefix = 'test'): string {
 const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
 
 /** Bundling takes seconds; every worker of a run shares one bundle per workflows module. */
-function bundleFor(workflowsPath: string): Promise<WorkflowBundleWithSourceMap> {
+export function bundleFor(workflowsPath: string): Promise<WorkflowBundleWithSourceMap> {
   let bundle = bundles.get(workflowsPath);
   if (!bundle) {
     bundle = bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });

@@ -2,7 +2,7 @@
  * Vendors the official OpenAPI contracts into `contracts/` so a fresh clone needs nothing outside
  * the repository. Prose (descriptions, code samples) is stripped: it bloats the files and carries
  * no contract. Everything else is copied as is; the Togai `$ref`-sibling normalisation happens at
- * load time (src/simulators/common/openapi.ts) so the vendored file stays faithful to its source.
+ * load time (src/common/openapi.ts) so the vendored file stays faithful to its source.
  *
  *   npx tsc -p . && node dist/scripts/vendor-contracts.js [sourceDir]
  *

@@ -6,7 +6,7 @@
  *   TOGAI_SIM_WEBHOOK_URL       comma-separated receiver URLs of account.created / invoice.generated
  *   TOGAI_SIM_WEBHOOK_SECRET    HMAC-SHA256 key of Togai-Signature (required with a URL)
  *   TOGAI_SIM_RATE_LIMIT        requests/s (default 10); TOGAI_SIM_INGEST_RATE_LIMIT (default 50)
- *   TOGAI_SIM_FAULTS            JSON array of fault rules (see src/simulators/common/faults.ts)
+ *   TOGAI_SIM_FAULTS            JSON array of fault rules (see src/common/faults.ts)
  *   TOGAI_SIM_SEED_FILE         JSON or YAML seed (see seed.ts); else the demo seed,
  *                               unless TOGAI_SIM_DEMO_SEED=0
  */

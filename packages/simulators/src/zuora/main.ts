@@ -9,7 +9,7 @@
  *   ZUORA_SIM_CALLOUT_HMAC_SECRET, ZUORA_SIM_CALLOUT_HMAC_ALGORITHM (sha256),
  *   ZUORA_SIM_CALLOUT_HMAC_HEADER (X-Zuora-Signature), ZUORA_SIM_CALLOUT_ATTEMPTS (3),
  *   ZUORA_SIM_CALLOUT_INTERVAL_MS (1800000)
- *   ZUORA_SIM_FAULTS (JSON array of fault rules, see src/simulators/common/faults.ts)
+ *   ZUORA_SIM_FAULTS (JSON array of fault rules, see src/common/faults.ts)
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';

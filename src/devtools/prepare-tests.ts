@@ -1,0 +1,26 @@
+/**
+ * `npm test`'s set-up step, before mocha: the Temporal CLI (dev server) and the time-skipping test
+ * server, each fetched or built once into the per-user cache, with progress shown outside mocha's
+ * timeouts. Prints where each is; exits 1 with what to fix when one cannot be had.
+ */
+import { getConfig } from '../config.js';
+import { ensureTemporalCli, TemporalCliUnavailableError } from './temporal-cli.js';
+import { ensureTimeSkippingServer } from './test-server.js';
+
+try {
+  const config = getConfig();
+  const cli = await ensureTemporalCli({ cliPath: config.temporal.cliPath }).catch((err: unknown) => {
+    if (err instanceof TemporalCliUnavailableError && config.temporal.allowSdkDownload) {
+      console.error(
+        `${err.message}\nTEMPORAL_CLI_DOWNLOAD=1: the tests will let the Temporal SDK download the CLI.`,
+      );
+      return undefined;
+    }
+    throw err;
+  });
+  if (cli) console.error(`Temporal CLI (${cli.source}): ${cli.path}\n${cli.versionLine}`);
+  console.error(`Time-skipping test server: ${await ensureTimeSkippingServer()}`);
+} catch (err) {
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exit(1);
+}
