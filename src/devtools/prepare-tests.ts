@@ -4,20 +4,11 @@
  * timeouts. Prints where each is; exits 1 with what to fix when one cannot be had.
  */
 import { getConfig } from '../config.js';
-import { ensureTemporalCli, TemporalCliUnavailableError } from './temporal-cli.js';
+import { ensureTemporalCliForConfig } from './temporal-cli.js';
 import { ensureTimeSkippingServer } from './test-server.js';
 
 try {
-  const config = getConfig();
-  const cli = await ensureTemporalCli({ cliPath: config.temporal.cliPath }).catch((err: unknown) => {
-    if (err instanceof TemporalCliUnavailableError && config.temporal.allowSdkDownload) {
-      console.error(
-        `${err.message}\nTEMPORAL_CLI_DOWNLOAD=1: the tests will let the Temporal SDK download the CLI.`,
-      );
-      return undefined;
-    }
-    throw err;
-  });
+  const cli = await ensureTemporalCliForConfig(getConfig());
   if (cli) console.error(`Temporal CLI (${cli.source}): ${cli.path}\n${cli.versionLine}`);
   console.error(`Time-skipping test server: ${await ensureTimeSkippingServer()}`);
 } catch (err) {

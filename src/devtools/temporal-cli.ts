@@ -156,3 +156,22 @@ export async function ensureTemporalCli(options: ResolveCliOptions = {}): Promis
   await buildWithGo(go, cacheDir, log);
   return { path: cached, source: 'built', versionLine: await cliVersionLine(cached) };
 }
+
+/**
+ * For the command-line entries (`npm run temporal:cli`, `npm test`'s set-up): the CLI as the
+ * configuration asks for it, or undefined when none exists but TEMPORAL_CLI_DOWNLOAD=1 lets the
+ * tests' SDK download one (said on stderr). Other failures throw with what to fix.
+ */
+export async function ensureTemporalCliForConfig(config: {
+  temporal: { cliPath?: string | undefined; allowSdkDownload: boolean };
+}): Promise<TemporalCli | undefined> {
+  try {
+    return await ensureTemporalCli({ cliPath: config.temporal.cliPath });
+  } catch (err) {
+    if (!(err instanceof TemporalCliUnavailableError) || !config.temporal.allowSdkDownload) throw err;
+    console.error(
+      `${err.message}\nTEMPORAL_CLI_DOWNLOAD=1: the tests will let the Temporal SDK download the CLI.`,
+    );
+    return undefined;
+  }
+}

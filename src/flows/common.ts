@@ -1,5 +1,5 @@
 import type { ActivityOptions } from '@temporalio/common';
-import { NEVER_RETRIED, type FailureType } from '../shared/failures.js';
+import { FAILURE, NEVER_RETRIED, type FailureType } from '../shared/failures.js';
 
 /**
  * What every flow contract shares: what started a sync, how a start ended, and the shape of a
@@ -27,6 +27,21 @@ export interface AccountSyncResult {
   togaiCustomerId?: string;
   togaiAccountId?: string;
 }
+
+/**
+ * What any flow that calls both vendors through activities can end with, besides its own rules:
+ * a vendor's refusal, an answer off contract, refused credentials, a connection that is gone.
+ */
+export const VENDOR_CALL_FAILURES: readonly FailureType[] = [
+  FAILURE.ZuoraNotFound,
+  FAILURE.ZuoraBusinessError,
+  FAILURE.ZuoraInvalidResponse,
+  FAILURE.TogaiNotFound,
+  FAILURE.TogaiBusinessError,
+  FAILURE.TogaiInvalidResponse,
+  FAILURE.AuthFailed,
+  FAILURE.UnknownConnection,
+];
 
 /** Starts per status, as a sweep batch reports them. */
 export type StartCounts = Record<StartSyncStatus, number>;

@@ -26,6 +26,14 @@ export const FLOW = {
 } as const;
 export type FlowName = (typeof FLOW)[keyof typeof FLOW];
 
+/** Each flow's contract by workflow type (failures, options), for code that handles every flow. */
+export const FLOW_CONTRACTS = {
+  [FLOW.zuoraAccountToTogai]: zuoraAccountToTogai,
+  [FLOW.togaiAccountToZuora]: togaiAccountToZuora,
+  [FLOW.togaiInvoiceToZuora]: togaiInvoiceToZuora,
+  [FLOW.invoiceSweep]: invoiceSweep,
+} as const;
+
 /** One sync to start for one object, as the gateway, the sweep and backfills ask for it. */
 export type SyncRequest =
   | { flow: typeof FLOW.zuoraAccountToTogai; input: SyncZuoraAccountInput }

@@ -1,5 +1,5 @@
 import { FAILURE, type FailureType } from '../shared/failures.js';
-import { vendorActivityOptions, type StartCounts } from './common.js';
+import { VENDOR_CALL_FAILURES, vendorActivityOptions, type StartCounts } from './common.js';
 
 /**
  * The invoice sweep's contract: a Temporal Schedule per connection runs `sweepTogaiInvoices`,
@@ -68,10 +68,5 @@ export const invoiceSweep = {
     startToCloseTimeout: '5 minutes',
     heartbeatTimeout: '1 minute',
   }),
-  failures: [
-    FAILURE.TogaiBusinessError,
-    FAILURE.TogaiInvalidResponse,
-    FAILURE.AuthFailed,
-    FAILURE.UnknownConnection,
-  ] as readonly FailureType[],
+  failures: [FAILURE.WorkerMisconfigured, ...VENDOR_CALL_FAILURES] as readonly FailureType[],
 } as const;

@@ -1,5 +1,10 @@
 import { FAILURE, type FailureType } from '../shared/failures.js';
-import { vendorActivityOptions, type AccountSyncResult, type SyncTrigger } from './common.js';
+import {
+  VENDOR_CALL_FAILURES,
+  vendorActivityOptions,
+  type AccountSyncResult,
+  type SyncTrigger,
+} from './common.js';
 
 /**
  * Flow 2's contract (Togai account → Zuora customer account, the link stored in the Togai
@@ -24,15 +29,5 @@ export const togaiAccountToZuora = {
   workflowId: (connectionId: string, togaiAccountId: string): string =>
     `togai-account:${connectionId}:${togaiAccountId}`,
   activityOptions: vendorActivityOptions(),
-  failures: [
-    FAILURE.InvalidSourceData,
-    FAILURE.TogaiNotFound,
-    FAILURE.ZuoraNotFound,
-    FAILURE.ZuoraBusinessError,
-    FAILURE.ZuoraInvalidResponse,
-    FAILURE.TogaiBusinessError,
-    FAILURE.TogaiInvalidResponse,
-    FAILURE.AuthFailed,
-    FAILURE.UnknownConnection,
-  ] as readonly FailureType[],
+  failures: [FAILURE.InvalidSourceData, ...VENDOR_CALL_FAILURES] as readonly FailureType[],
 } as const;

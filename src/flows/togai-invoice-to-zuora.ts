@@ -1,7 +1,7 @@
 import { FAILURE, type FailureType } from '../shared/failures.js';
 import type { DecimalString } from '../shared/money.js';
 import type { UsageSyncMode } from '../connections/settings.js';
-import { vendorActivityOptions, type SyncTrigger } from './common.js';
+import { VENDOR_CALL_FAILURES, vendorActivityOptions, type SyncTrigger } from './common.js';
 
 /**
  * The invoice flow's contract (flows 3, 4 and 5: a generated Togai invoice becomes one standalone
@@ -65,18 +65,11 @@ export const togaiInvoiceToZuora = {
   /** One vendor call per activity, retried from 1 s doubling to 1 min, for 30 min. */
   activityOptions: vendorActivityOptions(),
   failures: [
-    FAILURE.TogaiNotFound,
     FAILURE.InvoiceNotGenerated,
     FAILURE.CurrencyMismatch,
     FAILURE.TotalMismatch,
     FAILURE.AccountNotLinked,
     FAILURE.TooManyInvoiceItems,
-    FAILURE.ZuoraNotFound,
-    FAILURE.ZuoraBusinessError,
-    FAILURE.ZuoraInvalidResponse,
-    FAILURE.TogaiBusinessError,
-    FAILURE.TogaiInvalidResponse,
-    FAILURE.AuthFailed,
-    FAILURE.UnknownConnection,
+    ...VENDOR_CALL_FAILURES,
   ] as readonly FailureType[],
 } as const;

@@ -1,5 +1,10 @@
 import { FAILURE, type FailureType } from '../shared/failures.js';
-import { vendorActivityOptions, type AccountSyncResult, type SyncTrigger } from './common.js';
+import {
+  VENDOR_CALL_FAILURES,
+  vendorActivityOptions,
+  type AccountSyncResult,
+  type SyncTrigger,
+} from './common.js';
 
 /**
  * Flow 1's contract (Zuora account → Togai customer with its account, ids written on both sides):
@@ -25,14 +30,5 @@ export const zuoraAccountToTogai = {
     `zuora-account:${connectionId}:${zuoraAccountId}`,
   /** One vendor call per activity, retried from 1 s doubling to 1 min, for 30 min. */
   activityOptions: vendorActivityOptions(),
-  failures: [
-    FAILURE.InvalidSourceData,
-    FAILURE.ZuoraNotFound,
-    FAILURE.ZuoraBusinessError,
-    FAILURE.ZuoraInvalidResponse,
-    FAILURE.TogaiBusinessError,
-    FAILURE.TogaiInvalidResponse,
-    FAILURE.AuthFailed,
-    FAILURE.UnknownConnection,
-  ] as readonly FailureType[],
+  failures: [FAILURE.InvalidSourceData, ...VENDOR_CALL_FAILURES] as readonly FailureType[],
 } as const;

@@ -4,6 +4,8 @@ import type { Activities } from '../../src/activities/index.js';
 import { createSweepActivities } from '../../src/activities/sweep.js';
 import {
   FLOW,
+  FLOW_CONTRACTS,
+  type FlowName,
   type SyncTogaiAccountInput,
   type SyncTogaiInvoiceInput,
   type SyncZuoraAccountInput,
@@ -32,7 +34,7 @@ import {
  */
 
 interface Scenario {
-  flow: string;
+  flow: FlowName;
   input: unknown;
   world: (w: World) => void;
   /** The activity that raises the type (absent: the workflow raises it itself). */
@@ -254,6 +256,10 @@ describe('Failure types: each one provoked in a real workflow (time-skipping ser
       }
       const { failure, fromActivity } = failureOf(run);
       assert.equal(failure.type, type);
+      assert.ok(
+        FLOW_CONTRACTS[scenario.flow].failures.includes(type),
+        `${scenario.flow}'s contract (src/flows) lists ${type} among the failures it ends with`,
+      );
       assert.ok(failure.message.length > 0);
       if (scenario.activity) {
         assert.ok(fromActivity, 'raised by an activity');
