@@ -23,7 +23,7 @@ import { allPages } from './paging.js';
 /** The non-secret settings the account workflows decide with (from the one settings shape). */
 export type AccountSyncSettings = Pick<
   SyncSettings,
-  'customFields' | 'settingsNamespace' | 'defaultBillCycleDay' | 'defaultPaymentTerm'
+  'flows' | 'customFields' | 'settingsNamespace' | 'defaultBillCycleDay' | 'defaultPaymentTerm'
 >;
 
 /** Every activity takes one input object: histories name each field, and fields can be added. */
@@ -76,9 +76,9 @@ export function createAccountActivities(source: ClientSource) {
   return {
     async getAccountSyncSettings({ connectionId }: ConnectionInput): Promise<AccountSyncSettings> {
       const { settings } = await clients(connectionId);
-      const { customFields, settingsNamespace, defaultBillCycleDay, defaultPaymentTerm } =
+      const { flows, customFields, settingsNamespace, defaultBillCycleDay, defaultPaymentTerm } =
         syncSettingsOf(settings);
-      return { customFields, settingsNamespace, defaultBillCycleDay, defaultPaymentTerm };
+      return { flows, customFields, settingsNamespace, defaultBillCycleDay, defaultPaymentTerm };
     },
 
     async zuoraGetAccount({ connectionId, accountKey }: AccountKeyInput): Promise<ZuoraAccount> {

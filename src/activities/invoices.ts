@@ -2,9 +2,13 @@ import { callVendor, NotFoundError, toApplicationFailure } from '../clients/erro
 import type { TogaiInvoice, TogaiSetting } from '../clients/togai/schemas.js';
 import type { ZuoraCreateInvoiceRequest, ZuoraCreateUsageRequest } from '../clients/zuora/schemas.js';
 import { syncSettingsOf, type SyncSettings } from '../connections/settings.js';
-import { USAGE_METER_ENTITY_TYPE, type MeterNames } from '../mapping/usage-togai-to-zuora.js';
+import {
+  USAGE_METER_ENTITY_TYPE,
+  type MeterNames,
+  type SubscriptionCharges,
+} from '../mapping/usage-togai-to-zuora.js';
 import type { DecimalString } from '../shared/money.js';
-import type { ConnectionInput, CreateInput, FieldLookupInput } from './accounts.js';
+import type { AccountKeyInput, ConnectionInput, CreateInput, FieldLookupInput } from './accounts.js';
 import type { ClientSource } from './connection-clients.js';
 import { allPages } from './paging.js';
 
@@ -16,7 +20,7 @@ import { allPages } from './paging.js';
 /** The non-secret settings the invoice workflow decides with (from the one settings shape). */
 export type InvoiceSyncSettings = Pick<
   SyncSettings,
-  'customFields' | 'settingsNamespace' | 'invoiceStatus' | 'usageSyncMode'
+  'flows' | 'customFields' | 'settingsNamespace' | 'invoiceStatus' | 'usageSyncMode'
 >;
 
 export interface ZuoraInvoiceRef {
@@ -36,8 +40,9 @@ export function createInvoiceActivities(source: ClientSource) {
   return {
     async getInvoiceSyncSettings({ connectionId }: ConnectionInput): Promise<InvoiceSyncSettings> {
       const { settings } = await clients(connectionId);
-      const { customFields, settingsNamespace, invoiceStatus, usageSyncMode } = syncSettingsOf(settings);
-      return { customFields, settingsNamespace, invoiceStatus, usageSyncMode };
+      const { flows, customFields, settingsNamespace, invoiceStatus, usageSyncMode } =
+        syncSettingsOf(settings);
+      return { flows, customFields, settingsNamespace, invoiceStatus, usageSyncMode };
     },
 
     /** The invoice with its line trees; null when Togai does not know it. */
@@ -130,6 +135,35 @@ export function createInvoiceActivities(source: ClientSource) {
         ...(inv.status && { status: inv.status }),
         ...(inv.amount !== undefined && inv.amount !== null && { amount: inv.amount }),
       };
+    },
+
+    /**
+     * The Zuora account's subscriptions (latest versions) with their charges, as usage routing
+     * reads them: ids, numbers, status and each charge's product rate plan charge. Nothing else
+     * (contacts, amounts) enters the workflow's history.
+     */
+    async zuoraListSubscriptions({
+      connectionId,
+      accountKey,
+    }: AccountKeyInput): Promise<SubscriptionCharges[]> {
+      const { zuora } = await clients(connectionId);
+      const subscriptions = await callVendor(() => zuora.listSubscriptionsByAccount(accountKey));
+      return subscriptions.map((s) => ({
+        id: s.id,
+        number: s.subscriptionNumber,
+        status: s.status ?? 'Unknown',
+        charges: (s.ratePlans ?? []).flatMap((rp) =>
+          (rp.ratePlanCharges ?? []).map((c) => ({
+            id: c.id,
+            ...(c.number != null && { number: c.number }),
+            ...(c.productRatePlanChargeId != null && { productRatePlanChargeId: c.productRatePlanChargeId }),
+            ...(c.productRatePlanChargeNumber != null && {
+              productRatePlanChargeNumber: c.productRatePlanChargeNumber,
+            }),
+            ...(c.uom != null && { uom: c.uom }),
+          })),
+        ),
+      }));
     },
 
     /** Ids of the usage records whose custom field equals `value` (filterable in Zuora). */

@@ -4,6 +4,7 @@ import { TOGAI_MAX_INVOICE_PAGE_SIZE } from '../clients/togai/client.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { emptyStartCounts, FLOW, type StartCounts, type SweptInvoiceStatus } from '../flows/index.js';
 import { FAILURE } from '../shared/failures.js';
+import { SA } from '../shared/search-attributes.js';
 import { startSync, type StartSyncDeps } from '../temporal/start-sync.js';
 import type { ClientSource } from './connection-clients.js';
 
@@ -29,6 +30,16 @@ export interface InvoicePages {
   invoiceIds: string[];
   /** Set when more pages remain: pass it to the next call. */
   nextToken?: string;
+  /** Set (and nothing listed) when the connection's invoice and usage flows are all off. */
+  disabled?: string;
+}
+
+export interface RestartPendingRequest {
+  connectionId: string;
+  /** Epoch ms: only syncs that completed after this are rerun (older pending lines are left to an operator). */
+  closedAfter: number;
+  /** At most this many reruns per sweep: bounds the load one sweep adds. */
+  limit: number;
 }
 
 export interface StartInvoiceSyncsRequest {
@@ -50,7 +61,14 @@ export interface SweepActivityDeps {
 export function createSweepActivities(deps: SweepActivityDeps) {
   return {
     async togaiListInvoicePages(req: ListInvoicePagesRequest): Promise<InvoicePages> {
-      const { togai } = await deps.clients.forConnection(req.connectionId);
+      const { togai, settings } = await deps.clients.forConnection(req.connectionId);
+      const { invoices, usageQuantity, usageRevenue } = settings.flows;
+      if (!invoices && !usageQuantity && !usageRevenue) {
+        return {
+          invoiceIds: [],
+          disabled: `flows 3, 4 and 5 (invoice and usage sync) are off for connection ${req.connectionId}: nothing is listed`,
+        };
+      }
       const pageSize = Math.min(Math.max(1, req.pageSize), TOGAI_MAX_INVOICE_PAGE_SIZE);
       const ids: string[] = [];
       const seen = new Set<string>();
@@ -82,13 +100,7 @@ export function createSweepActivities(deps: SweepActivityDeps) {
     },
 
     async startInvoiceSyncs(req: StartInvoiceSyncsRequest): Promise<StartCounts> {
-      const temporal = deps.startSync;
-      if (!temporal) {
-        throw ApplicationFailure.nonRetryable(
-          'This worker has no Temporal client to start syncs with (built without `startSync`): run the sweep on a worker started by runWorker',
-          FAILURE.WorkerMisconfigured,
-        );
-      }
+      const temporal = temporalOf(deps);
       const counts = emptyStartCounts();
       const queue = [...req.invoiceIds];
       const lanes = Math.max(1, Math.min(req.concurrency, queue.length));
@@ -106,8 +118,52 @@ export function createSweepActivities(deps: SweepActivityDeps) {
       await Promise.all(Array.from({ length: lanes }, lane));
       return counts;
     },
+
+    /**
+     * Reruns the connection's completed invoice syncs that left usage lines pending (no
+     * subscription yet, a missing mapping, a refusal), so a line synced once its mapping exists
+     * needs nobody to remember it. Found through Temporal's visibility (`TzsPendingUsageLines`);
+     * `startSync` reruns only a workflow whose latest run still has pending lines.
+     */
+    async restartPendingInvoiceSyncs(req: RestartPendingRequest): Promise<StartCounts> {
+      const temporal = temporalOf(deps);
+      const query =
+        `TzsConnectionId="${req.connectionId}" AND WorkflowType="${FLOW.togaiInvoiceToZuora}" AND ` +
+        `ExecutionStatus="Completed" AND TzsPendingUsageLines > 0 AND CloseTime > "${new Date(req.closedAfter).toISOString()}"`;
+      const invoiceIds = new Set<string>();
+      for await (const wf of temporal.client.workflow.list({ query })) {
+        const id = wf.typedSearchAttributes.get(SA.togaiInvoiceId);
+        if (id !== undefined) invoiceIds.add(id);
+        if (invoiceIds.size >= req.limit) break;
+      }
+      const counts = emptyStartCounts();
+      for (const togaiInvoiceId of invoiceIds) {
+        const res = await startSync(
+          temporal,
+          {
+            flow: FLOW.togaiInvoiceToZuora,
+            input: { connectionId: req.connectionId, togaiInvoiceId, trigger: 'sweep' },
+          },
+          { rerun: 'pending-usage' },
+        );
+        counts[res.status]++;
+        heartbeat(counts);
+      }
+      return counts;
+    },
   };
 }
 
 export type { StartCounts, SweptInvoiceStatus };
+
+/** The Temporal client or a failure that says this worker cannot start syncs. */
+function temporalOf(deps: SweepActivityDeps): StartSyncDeps {
+  if (!deps.startSync) {
+    throw ApplicationFailure.nonRetryable(
+      'This worker has no Temporal client to start syncs with (built without `startSync`): run the sweep on a worker started by runWorker',
+      FAILURE.WorkerMisconfigured,
+    );
+  }
+  return deps.startSync;
+}
 export type SweepActivities = ReturnType<typeof createSweepActivities>;

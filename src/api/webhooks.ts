@@ -129,6 +129,17 @@ export function createWebhookRouter(deps: WebhookDeps): Router {
         }
         notificationId = parsed.data;
       }
+      if (!creds.flows.zuoraAccountToTogai) {
+        return disabled(
+          res,
+          creds.connectionId,
+          FLOW.zuoraAccountToTogai,
+          'flow 1 (Zuora account → Togai customer)',
+          {
+            notificationId,
+          },
+        );
+      }
       const request: SyncRequest = {
         flow: FLOW.zuoraAccountToTogai,
         input: {
@@ -171,6 +182,28 @@ export function createWebhookRouter(deps: WebhookDeps): Router {
           trigger: 'togai-webhook',
           eventId: event.eventId,
         } as const;
+        const { flows } = creds;
+        if (event.eventType === 'account.created' && !flows.togaiAccountToZuora) {
+          return disabled(
+            res,
+            creds.connectionId,
+            FLOW.togaiAccountToZuora,
+            'flow 2 (Togai account → Zuora account)',
+            context,
+          );
+        }
+        if (
+          event.eventType === 'invoice.generated' &&
+          !(flows.invoices || flows.usageQuantity || flows.usageRevenue)
+        ) {
+          return disabled(
+            res,
+            creds.connectionId,
+            FLOW.togaiInvoiceToZuora,
+            'flows 3, 4 and 5 (invoice and usage sync)',
+            context,
+          );
+        }
         request =
           event.eventType === 'account.created'
             ? { flow: FLOW.togaiAccountToZuora, input: { ...base, togaiAccountId: entityId.data } }
@@ -184,6 +217,25 @@ export function createWebhookRouter(deps: WebhookDeps): Router {
       await start(request, res, context);
     },
   );
+
+  /**
+   * A delivery for a flow the connection has switched off: acknowledged with 200 (so Zuora and
+   * Togai do not retry it for days) and `status: "disabled"`, and nothing is started.
+   */
+  function disabled(
+    res: Response,
+    connectionId: string,
+    flow: SyncRequest['flow'],
+    what: string,
+    context: Record<string, unknown>,
+  ): void {
+    const reason = `${what} is off for connection ${connectionId}; nothing was started (tzs connections update ${connectionId} to switch it on)`;
+    log.info(
+      { connectionId, flow, ...context },
+      'webhook for a disabled flow: acknowledged, nothing started',
+    );
+    res.status(200).json({ status: 'disabled', flow, connectionId, reason });
+  }
 
   async function start(request: SyncRequest, res: Response, context: Record<string, unknown>): Promise<void> {
     const connectionId = request.input.connectionId;

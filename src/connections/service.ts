@@ -9,6 +9,7 @@ import {
 } from './errors.js';
 import {
   CONNECTION_ID_PATTERN,
+  billingProblems,
   createConnectionInputSchema,
   rotateInputSchema,
   updateConnectionInputSchema,
@@ -98,6 +99,9 @@ export class ConnectionService {
       togai: { ...omit(parsed.togai, 'apiToken'), baseUrl: togai.url },
       webhooks: { zuoraAuth: parsed.webhooks.zuoraAuth },
     };
+    settings.usageSyncMode = impliedUsageSyncMode(settings, hasKey(input, 'usageSyncMode'));
+    const billing = billingProblems(settings);
+    if (billing.length > 0) throw new ConnectionValidationError(billing);
     const webhookSecrets = newWebhookSecrets(id, parsed.webhooks.zuoraAuth);
     settings.webhooks.zuoraBasicUsername = webhookSecrets.basicUsername;
     const secrets: ConnectionSecrets = {
@@ -171,8 +175,12 @@ export class ConnectionService {
         customFields: { ...s.zuora.customFields, ...definedOnly(z0.customFields ?? {}) },
       },
       togai: { ...s.togai, ...definedOnly(t0), baseUrl: togai.url },
+      flows: { ...s.flows, ...definedOnly(patch.flows ?? {}) },
       usageSyncMode: patch.usageSyncMode ?? s.usageSyncMode,
     };
+    settings.usageSyncMode = impliedUsageSyncMode(settings, patch.usageSyncMode !== undefined);
+    const billing = billingProblems(settings);
+    if (billing.length > 0) throw new ConnectionValidationError(billing);
     const sides: CredentialSide[] = [];
     if (settings.zuora.endpoint !== s.zuora.endpoint || settings.zuora.clientId !== s.zuora.clientId) {
       sides.push('zuora');
@@ -348,6 +356,28 @@ function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.output<
     );
   }
   return parsed.data;
+}
+
+/**
+ * With exactly one usage flow on, meters that name no mode use that flow's: the user who switched
+ * on only flow 5 means revenue. An explicit usageSyncMode is kept (and checked by billingProblems).
+ */
+function impliedUsageSyncMode(
+  settings: ConnectionSettings,
+  explicit: boolean,
+): ConnectionSettings['usageSyncMode'] {
+  const { usageQuantity, usageRevenue } = settings.flows;
+  if (explicit || usageQuantity === usageRevenue) return settings.usageSyncMode;
+  return usageQuantity ? 'quantity' : 'revenue';
+}
+
+function hasKey(input: unknown, key: string): boolean {
+  return (
+    typeof input === 'object' &&
+    input !== null &&
+    key in input &&
+    (input as Record<string, unknown>)[key] !== undefined
+  );
 }
 
 function omit<T extends object, K extends keyof T>(o: T, key: K): Omit<T, K> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Flows } from '../flows/common.js';
 
 /**
  * The one connection-settings shape. Every setting is declared here once, with its rule, its
@@ -121,8 +122,67 @@ const togaiSettingsShape = {
 
 const usageSyncMode = setting(usageSyncModeSchema.default('quantity'), {
   flag: 'usage-sync-mode <mode>',
-  help: 'default usage sync mode',
+  help: 'mode of usage meters whose settings name none (quantity: flow 4, revenue: flow 5)',
 });
+
+const flowSwitch = (flag: string, help: string, on: boolean) =>
+  setting(z.boolean().default(on), {
+    flag: `${flag} <on|off>`,
+    help: `${help} (default ${on ? 'on' : 'off'})`,
+  });
+
+/**
+ * Which of the five flows run for this connection. Flows 3 and 4/5 are two ways of billing and
+ * never run together (`billingProblems`): the default is the safe one, Togai invoices (flows 1-3).
+ */
+export const flowsSchema = z.object({
+  /** Flow 1: a Zuora account (Zuora callout) becomes a Togai customer and account. */
+  zuoraAccountToTogai: flowSwitch('flow-zuora-accounts', 'flow 1: Zuora account → Togai customer', true),
+  /** Flow 2: a Togai account (Togai account.created) becomes a Zuora account. */
+  togaiAccountToZuora: flowSwitch('flow-togai-accounts', 'flow 2: Togai account → Zuora account', true),
+  /** Flow 3: a generated Togai invoice becomes one standalone Zuora invoice (Togai bills). */
+  invoices: flowSwitch('flow-invoices', 'flow 3: Togai invoice → standalone Zuora invoice', true),
+  /** Flow 4: the invoice's usage lines become Zuora usage records by quantity (Zuora bills). */
+  usageQuantity: flowSwitch('flow-usage-quantity', 'flow 4: usage lines → Zuora usage by quantity', false),
+  /** Flow 5: the invoice's usage lines become Zuora usage records by revenue, unit price 1 (Zuora bills). */
+  usageRevenue: flowSwitch('flow-usage-revenue', 'flow 5: usage lines → Zuora usage by revenue', false),
+});
+// The Flows shape itself is workflow-safe (src/flows/common.ts); the schema must produce exactly it.
+const _flowsShapeMatches: z.ZodType<Flows, z.input<typeof flowsSchema>> = flowsSchema;
+export { ALL_FLOWS_ON, billingMode, type BillingMode, type Flows } from '../flows/common.js';
+
+/**
+ * Why a flow configuration would bill something twice or cannot work, for a person to fix; empty
+ * when it is fine. Zuora's bill run rates uploaded usage against the subscription's usage charge,
+ * so a usage charge that also reaches Zuora as an item of a standalone invoice is billed twice.
+ */
+export function billingProblems(settings: Pick<ConnectionSettings, 'flows' | 'usageSyncMode'>): string[] {
+  const { flows, usageSyncMode } = settings;
+  const problems: string[] = [];
+  if (flows.invoices && (flows.usageQuantity || flows.usageRevenue)) {
+    const usage = [
+      flows.usageQuantity && 'usageQuantity (flow 4)',
+      flows.usageRevenue && 'usageRevenue (flow 5)',
+    ]
+      .filter(Boolean)
+      .join(' and ');
+    problems.push(
+      `flows: invoices (flow 3) and ${usage} are both on, so every usage charge would reach Zuora twice: as an item of ` +
+        "the standalone invoice and as a usage record that Zuora's bill run rates again. Choose one billing mode: " +
+        'Togai invoices (flows.invoices on, both usage flows off) or Zuora bills the usage (flows.invoices off, ' +
+        'usageQuantity and/or usageRevenue on)',
+    );
+  }
+  const modeFlow = usageSyncMode === 'quantity' ? flows.usageQuantity : flows.usageRevenue;
+  if ((flows.usageQuantity || flows.usageRevenue) && !modeFlow) {
+    const other = usageSyncMode === 'quantity' ? 'revenue' : 'quantity';
+    problems.push(
+      `usageSyncMode: ${usageSyncMode} is the mode of meters that name none, but flow ${usageSyncMode === 'quantity' ? '4 (usageQuantity)' : '5 (usageRevenue)'} ` +
+        `is off: set usageSyncMode to ${other}, or switch that flow on`,
+    );
+  }
+  return problems;
+}
 
 const zuoraAuth = setting(zuoraWebhookAuthSchema.default('basic+hmac'), {
   flag: 'zuora-webhook-auth <auth>',
@@ -134,6 +194,7 @@ const zuoraAuth = setting(zuoraWebhookAuthSchema.default('basic+hmac'), {
 export const connectionSettingsSchema = z.object({
   zuora: z.object(zuoraSettingsShape),
   togai: z.object(togaiSettingsShape),
+  flows: flowsSchema.default(flowsSchema.parse({})),
   usageSyncMode,
   webhooks: z.object({
     zuoraAuth,
@@ -179,6 +240,7 @@ export const createConnectionInputSchema = z
         }),
       })
       .strict(),
+    flows: flowsSchema.strict().default(flowsSchema.parse({})),
     usageSyncMode,
     webhooks: z.object({ zuoraAuth }).strict().default({ zuoraAuth: 'basic+hmac' }),
   })
@@ -214,6 +276,7 @@ export interface UpdateConnectionPatch {
     customFields?: Partial<ZuoraCustomFields>;
   };
   togai?: Partial<Omit<ParsedCreateConnectionInput['togai'], 'apiToken'>>;
+  flows?: Partial<Flows>;
   usageSyncMode?: UsageSyncMode;
 }
 
@@ -243,6 +306,14 @@ export function settingFlags(): SettingFlag[] {
       const flag: SettingFlag = { path, meta };
       if (inner instanceof z.ZodEnum) flag.choices = inner.options as string[];
       if (inner instanceof z.ZodNumber) flag.parse = numberFlag(meta.flag, inner);
+      if (inner instanceof z.ZodBoolean && meta.flag.includes('<')) {
+        flag.choices = ['on', 'off'];
+        flag.parse = (text) => {
+          if (text !== 'on' && text !== 'off')
+            throw new RangeError(`--${meta.flag.split(' ')[0]}: expected on or off`);
+          return text === 'on';
+        };
+      }
       flags.push(flag);
       return;
     }
@@ -272,6 +343,7 @@ function numberFlag(flag: string, schema: z.ZodNumber): (text: string) => number
 
 /** The non-secret settings a workflow decides with, as the settings activities return them. */
 export interface SyncSettings {
+  flows: Flows;
   customFields: ZuoraCustomFields;
   settingsNamespace: string;
   defaultBillCycleDay: number;
@@ -282,6 +354,7 @@ export interface SyncSettings {
 
 export function syncSettingsOf(settings: ConnectionSettings): SyncSettings {
   return {
+    flows: settings.flows,
     customFields: settings.zuora.customFields,
     settingsNamespace: settings.togai.settingsNamespace,
     defaultBillCycleDay: settings.zuora.defaultBillCycleDay,

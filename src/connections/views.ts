@@ -7,17 +7,23 @@ import { maskSecret } from './secrets.js';
  * URLs built on the public base URL; and, once only, the webhook set-up in clear text.
  */
 
-/** A connection as the API and CLI show it: the stored settings, secrets masked. */
-export interface ConnectionView {
-  id: string;
-  name: string;
+/**
+ * A connection as the API and CLI show it: the stored settings (every top-level setting as it is,
+ * flows and usageSyncMode included), secrets masked, webhook URLs added.
+ */
+export type ConnectionView = { id: string; name: string } & Omit<
+  ConnectionSettings,
+  'zuora' | 'togai' | 'webhooks'
+> &
+  ConnectionViewParts;
+
+interface ConnectionViewParts {
   zuora: ConnectionSettings['zuora'] & {
     /** Present only for custom endpoints, so nobody mistakes a simulator for production. */
     endpointWarning?: string;
     clientSecret: string;
   };
   togai: ConnectionSettings['togai'] & { apiToken: string };
-  usageSyncMode: ConnectionSettings['usageSyncMode'];
   webhooks: {
     zuora: {
       url: string;
@@ -65,31 +71,31 @@ export function connectionView(
   publicBaseUrl: string,
   now: Date,
 ): ConnectionView {
-  const s = r.settings;
+  const { zuora, togai, webhooks, ...rest } = r.settings;
   const mask = (v: string | undefined): string | undefined =>
     r.secrets ? maskSecret(v) : v === undefined ? undefined : '****';
   const sec = r.secrets;
-  const auth = s.webhooks.zuoraAuth;
+  const auth = webhooks.zuoraAuth;
   const prevUntil = sec?.previous?.validUntil;
   return {
     id: r.id,
     name: r.name,
+    ...rest,
     zuora: {
-      ...s.zuora,
-      ...(s.zuora.customEndpoint
+      ...zuora,
+      ...(zuora.customEndpoint
         ? { endpointWarning: 'CUSTOM ENDPOINT: not an official Zuora REST endpoint (simulator or proxy)' }
         : {}),
       clientSecret: mask(sec?.zuoraClientSecret ?? '') ?? '****',
     },
-    togai: { ...s.togai, apiToken: mask(sec?.togaiApiToken ?? '') ?? '****' },
-    usageSyncMode: s.usageSyncMode,
+    togai: { ...togai, apiToken: mask(sec?.togaiApiToken ?? '') ?? '****' },
     webhooks: {
       zuora: {
         url: webhookUrl(publicBaseUrl, 'zuora', r.id),
         auth,
         ...(auth !== 'hmac'
           ? {
-              basicUsername: s.webhooks.zuoraBasicUsername,
+              basicUsername: webhooks.zuoraBasicUsername,
               basicPassword: mask(sec?.zuoraBasicPassword ?? ''),
             }
           : {}),

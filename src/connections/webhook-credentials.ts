@@ -1,4 +1,4 @@
-import type { ConnectionRecord, ConnectionSecrets, ZuoraWebhookAuth } from './model.js';
+import type { ConnectionRecord, ConnectionSecrets, Flows, ZuoraWebhookAuth } from './model.js';
 import { CONNECTION_ID_PATTERN } from './model.js';
 import { generateSecret } from './secrets.js';
 
@@ -8,9 +8,11 @@ import { generateSecret } from './secrets.js';
  * ones during a rotation's grace period).
  */
 
-/** For webhook routes: every credential currently accepted, the current ones first. */
+/** For webhook routes: every credential currently accepted (current ones first), and the flows that run. */
 export interface WebhookCredentials {
   connectionId: string;
+  /** A delivery for a flow that is off is acknowledged and starts nothing. */
+  flows: Flows;
   zuora: { auth: ZuoraWebhookAuth; basicUsername?: string; basicPasswords: string[]; hmacSecrets: string[] };
   togai: { hmacSecrets: string[] };
 }
@@ -42,6 +44,7 @@ export function webhookCredentialsOf(record: ConnectionRecord, now: Date): Webho
   const list = (...xs: (string | undefined)[]): string[] => xs.filter((x): x is string => !!x);
   return {
     connectionId: record.id,
+    flows: settings.flows,
     zuora: {
       auth: settings.webhooks.zuoraAuth,
       basicUsername: settings.webhooks.zuoraBasicUsername,

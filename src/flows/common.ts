@@ -6,6 +6,40 @@ import { FAILURE, NEVER_RETRIED, type FailureType } from '../shared/failures.js'
  * vendor-calling activity's options. Workflow-safe: types and constants only.
  */
 
+/**
+ * Which of the five flows run for a connection (its `flows` setting, src/connections/settings.ts).
+ * Flows 3 and 4/5 are two ways of billing and never run together.
+ */
+export interface Flows {
+  /** Flow 1: a Zuora account (Zuora callout) becomes a Togai customer and account. */
+  zuoraAccountToTogai: boolean;
+  /** Flow 2: a Togai account (Togai account.created) becomes a Zuora account. */
+  togaiAccountToZuora: boolean;
+  /** Flow 3: a generated Togai invoice becomes one standalone Zuora invoice (Togai bills). */
+  invoices: boolean;
+  /** Flow 4: the invoice's usage lines become Zuora usage records by quantity (Zuora bills). */
+  usageQuantity: boolean;
+  /** Flow 5: the invoice's usage lines become Zuora usage records by revenue, unit price 1 (Zuora bills). */
+  usageRevenue: boolean;
+}
+
+/** What v0.1 did, before flows could be chosen: everything. Runs replaying old histories read it. */
+export const ALL_FLOWS_ON: Flows = {
+  zuoraAccountToTogai: true,
+  togaiAccountToZuora: true,
+  invoices: true,
+  usageQuantity: true,
+  usageRevenue: true,
+};
+
+/** Who bills the customer for what Togai rated. */
+export type BillingMode = 'togai-invoices' | 'zuora-bills-usage' | 'none';
+
+export function billingMode(flows: Flows): BillingMode {
+  if (flows.invoices) return 'togai-invoices';
+  return flows.usageQuantity || flows.usageRevenue ? 'zuora-bills-usage' : 'none';
+}
+
 /** What started a sync: shown in the workflow's input in the Web UI. */
 export type SyncTrigger = 'zuora-callout' | 'togai-webhook' | 'sweep' | 'backfill' | 'manual' | 'child';
 

@@ -31,6 +31,13 @@ export interface SweepTogaiInvoicesInput {
    * whenever Temporal suggests it: a long backfill never carries a large history.
    */
   batchesPerRun?: number;
+  /**
+   * Invoice syncs that completed this recently (default 7 days) with usage lines pending a mapping
+   * are run again by each sweep; older ones are left to an operator (a new run of that invoice's sync workflow).
+   */
+  pendingLookbackMs?: number;
+  /** At most this many such reruns per sweep (default 100). */
+  pendingRerunLimit?: number;
   /** Set by the workflow itself when it continues as new; never by callers. */
   resume?: SweepResume;
 }
@@ -52,6 +59,10 @@ export interface SweepTogaiInvoicesResult {
   since: number;
   listed: number;
   counts: StartCounts;
+  /** What rerunning the syncs with pending usage lines answered. */
+  pendingReruns?: StartCounts;
+  /** Why nothing was listed: the connection's invoice and usage flows are off. */
+  disabled?: string;
 }
 
 export const invoiceSweep = {

@@ -1,7 +1,8 @@
 import { FAILURE, type FailureType } from '../shared/failures.js';
 import type { DecimalString } from '../shared/money.js';
 import type { UsageSyncMode } from '../connections/settings.js';
-import { VENDOR_CALL_FAILURES, vendorActivityOptions, type SyncTrigger } from './common.js';
+import type { SkipKind } from '../mapping/usage-togai-to-zuora.js';
+import { VENDOR_CALL_FAILURES, vendorActivityOptions, type BillingMode, type SyncTrigger } from './common.js';
 
 /**
  * The invoice flow's contract (flows 3, 4 and 5: a generated Togai invoice becomes one standalone
@@ -27,32 +28,42 @@ export interface UsageRecordSynced {
   /** Per unit, in the invoice's currency. */
   unitAmount: DecimalString;
   outcome: 'created' | 'adopted';
+  /** The subscription and its charge the record bills to (records this run created). */
+  subscriptionNumber?: string;
+  chargeNumber?: string;
 }
 
-/** A usage line not synced, and why; the invoice is synced regardless. */
+/** A usage line not synced, and why; the rest of the invoice is synced regardless. */
 export interface SkippedUsageLine {
   /** Position in the Togai invoice's `usageInfo`. */
   line: number;
   description: string;
   meterId?: string;
+  /** no-meter, no-mapping, no-subscription, ambiguous-subscription, refused, flow-off, … (mapping/usage-togai-to-zuora.ts). */
+  kind: SkipKind;
+  /** True when a mapping or a Zuora set-up can fix it: a later run (the sweep's rerun) syncs the line then. */
+  pending: boolean;
   reason: string;
 }
 
 /** What `syncTogaiInvoiceToZuora` returns: a small report of what it did. */
 export interface InvoiceSyncResult {
   /**
-   * created: this run made the Zuora invoice; adopted: an earlier run (or a person) had; empty:
-   * the Togai invoice has no charge lines and a zero total, and Zuora refuses item-less invoices.
+   * created: this run made the Zuora invoice or a usage record; adopted: an earlier run (or a
+   * person) had made all of them; empty: nothing to bill (no charge lines and a zero total, or no
+   * usage lines); skipped: no invoice or usage flow is on for the connection.
    */
-  outcome: 'created' | 'adopted' | 'empty';
+  outcome: 'created' | 'adopted' | 'empty' | 'skipped';
+  /** Who bills: Togai invoices (flow 3) or Zuora bills the usage (flows 4/5); none when skipped. */
+  billingMode?: BillingMode;
   reason: string;
   togaiInvoiceId: string;
   togaiAccountId: string;
   zuoraAccountId: string;
   zuoraInvoiceId?: string;
   zuoraInvoiceNumber?: string;
-  /** Both totals in the invoice's currency (ISO 4217 code). */
-  totals: { currency: string; togai: DecimalString; zuora: DecimalString };
+  /** Flow 3: both invoice totals in the invoice's currency (ISO 4217 code). */
+  totals?: { currency: string; togai: DecimalString; zuora: DecimalString };
   usage: UsageRecordSynced[];
   skipped: SkippedUsageLine[];
 }

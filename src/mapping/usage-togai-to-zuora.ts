@@ -12,10 +12,13 @@ import { Decimal, isZero, normalize, toDecimal, type DecimalString } from '../sh
  *    else in its `id`; a line with neither is matched to the one meter whose name, display name
  *    or billable name equals its description;
  *  - the meter's Togai settings (entityType USAGE_METER, entityId the meter id, namespace the
- *    connection's `togai.settingsNamespace`) say where it bills: `zuora_subscription_id` and
- *    `zuora_charge_id` (both required; a value of 32 hex digits is a Zuora id, anything else a
- *    number such as A-S00000001 / C-00000001), `zuora_usage_sync_mode` quantity|revenue (default:
- *    the connection's usageSyncMode) and `zuora_uom` (default `Each`, Zuora's stock unit);
+ *    connection's `togai.settingsNamespace`) say what it is in Zuora's catalog, the same for every
+ *    account: `zuora_product_rate_plan_charge` (required; 32 hex digits = the product rate plan
+ *    charge's id, anything else its number), `zuora_usage_sync_mode` quantity|revenue (default:
+ *    the connection's usageSyncMode) and `zuora_uom` (default: the subscription charge's unit);
+ *  - which subscription a line bills to is decided per Zuora account (`routeUsage`): the Togai
+ *    account's setting `zuora_subscriptions` (JSON, meter id → subscription) or `zuora_subscription`
+ *    (all meters), else the account's one active subscription holding that charge;
  *  - quantity mode: Zuora quantity = Togai quantity, the per-unit amount in the usage custom field
  *    named by the connection (customFields.usageUnitAmount); revenue mode: Zuora quantity = the
  *    line's revenue (its USAGE_RATE_CARD_AMOUNT value), per-unit amount 1.
@@ -23,11 +26,20 @@ import { Decimal, isZero, normalize, toDecimal, type DecimalString } from '../sh
 
 export const USAGE_METER_ENTITY_TYPE = 'USAGE_METER';
 
+/** Settings of a usage meter (entityType USAGE_METER, the connection's namespace). */
 export const USAGE_METER_SETTING = {
-  zuoraSubscriptionId: 'zuora_subscription_id',
-  zuoraChargeId: 'zuora_charge_id',
+  /** The Zuora product rate plan charge the meter's usage is rated by: id (32 hex) or number. */
+  productRatePlanCharge: 'zuora_product_rate_plan_charge',
   syncMode: 'zuora_usage_sync_mode',
   unitOfMeasure: 'zuora_uom',
+} as const;
+
+/** Settings of a Togai account (entityType ACCOUNT, the connection's namespace) that route its usage. */
+export const ACCOUNT_USAGE_SETTING = {
+  /** STRING: the subscription (number or id) every meter of this account bills to. */
+  subscription: 'zuora_subscription',
+  /** JSON: `{"<usage meter id>": "<subscription number or id>"}`, wins over `zuora_subscription`. */
+  subscriptionsByMeter: 'zuora_subscriptions',
 } as const;
 
 /**
@@ -49,12 +61,13 @@ export interface TogaiUsageLine {
   quantity: DecimalString;
 }
 
-function text(value: unknown): string | undefined {
+/** A non-empty trimmed string, or undefined. */
+export function nonEmptyText(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
 
 function meterIdOf(line: TogaiInvoiceLine): string | undefined {
-  return text(line.metadata?.['usageMeterId']) ?? text(line.id);
+  return nonEmptyText(line.metadata?.['usageMeterId']) ?? nonEmptyText(line.id);
 }
 
 /** The invoice's usage lines. Togai states the accrued quantity in `quantity`, or else in `value`. */
@@ -127,50 +140,214 @@ export function unitAmount(
   );
 }
 
-export interface MeterMapping {
-  subscription: string;
-  charge: string;
-  mode: UsageSyncMode;
-  uom: string;
+/**
+ * Why a usage line was not synced. `pending` kinds are fixable by a mapping or a Zuora set-up, so
+ * the sweep runs the invoice's sync again (for `PENDING_USAGE_RETRY_DAYS`) until they sync; the
+ * others are the connection's choice and stay skipped.
+ */
+export const SKIP_KINDS = {
+  'no-meter': { pending: true },
+  'no-mapping': { pending: true },
+  'legacy-mapping': { pending: true },
+  'bad-setting': { pending: true },
+  'no-subscription': { pending: true },
+  'ambiguous-subscription': { pending: true },
+  refused: { pending: true },
+  'flow-off': { pending: false },
+} as const;
+export type SkipKind = keyof typeof SKIP_KINDS;
+
+export interface Skip {
+  kind: SkipKind;
+  reason: string;
 }
 
-/** Where the meter bills in Zuora, or why it cannot be synced (the line is then skipped). */
+/** What a usage meter is in Zuora's catalog, the same for every account. */
+export interface MeterMapping {
+  productRatePlanCharge: string;
+  mode: UsageSyncMode;
+  /** Unit of measure when set on the meter; otherwise the subscription charge's. */
+  uom?: string;
+}
+
+/** The meter's Zuora mapping from its settings, or why it cannot be synced (the line is then skipped). */
 export function meterMapping(
   settings: readonly TogaiSetting[],
   namespace: string,
   defaultMode: UsageSyncMode,
-): { mapping: MeterMapping } | { skip: string } {
+  flows: { usageQuantity: boolean; usageRevenue: boolean },
+): { mapping: MeterMapping } | { skip: Skip } {
   const value = (id: string): string | undefined =>
-    text(settings.find((s) => s.id === id && s.namespace === namespace)?.value);
-  const subscription = value(USAGE_METER_SETTING.zuoraSubscriptionId);
-  const charge = value(USAGE_METER_SETTING.zuoraChargeId);
-  const missing = [
-    !subscription && USAGE_METER_SETTING.zuoraSubscriptionId,
-    !charge && USAGE_METER_SETTING.zuoraChargeId,
-  ].filter((m) => m !== false);
-  if (!subscription || !charge) {
+    nonEmptyText(settings.find((s) => s.id === id && s.namespace === namespace)?.value);
+  const prpc = value(USAGE_METER_SETTING.productRatePlanCharge);
+  if (!prpc) {
+    const legacy = value('zuora_subscription_id') ?? value('zuora_charge_id');
     return {
-      skip: `no Zuora mapping: setting ${missing.map((m) => `${namespace}.${m}`).join(' and ')} missing`,
+      skip: legacy
+        ? {
+            kind: 'legacy-mapping',
+            reason:
+              `the meter names one subscription for everyone (${namespace}.zuora_subscription_id / zuora_charge_id, v0.1), ` +
+              `which cannot serve several accounts: set ${namespace}.${USAGE_METER_SETTING.productRatePlanCharge} to the product rate plan charge`,
+          }
+        : {
+            kind: 'no-mapping',
+            reason: `no Zuora mapping: setting ${namespace}.${USAGE_METER_SETTING.productRatePlanCharge} is missing on the usage meter`,
+          },
     };
   }
   const modeRaw = value(USAGE_METER_SETTING.syncMode);
   const mode = modeRaw?.toLowerCase();
   if (mode !== undefined && mode !== 'quantity' && mode !== 'revenue') {
     return {
-      skip: `setting ${namespace}.${USAGE_METER_SETTING.syncMode} is "${modeRaw}", expected quantity or revenue`,
+      skip: {
+        kind: 'bad-setting',
+        reason: `setting ${namespace}.${USAGE_METER_SETTING.syncMode} is "${modeRaw}", expected quantity or revenue`,
+      },
+    };
+  }
+  const resolved = mode ?? defaultMode;
+  if (!(resolved === 'quantity' ? flows.usageQuantity : flows.usageRevenue)) {
+    return {
+      skip: {
+        kind: 'flow-off',
+        reason: `the meter syncs in ${resolved} mode, and flow ${resolved === 'quantity' ? '4 (usage by quantity)' : '5 (usage by revenue)'} is off for this connection`,
+      },
+    };
+  }
+  const uom = value(USAGE_METER_SETTING.unitOfMeasure);
+  return { mapping: { productRatePlanCharge: prpc, mode: resolved, ...(uom !== undefined && { uom }) } };
+}
+
+/** A Zuora subscription as routing needs it (from GET /v1/subscriptions/accounts/{key}). */
+export interface SubscriptionCharges {
+  id: string;
+  number: string;
+  status: string;
+  charges: {
+    id: string;
+    number?: string;
+    productRatePlanChargeId?: string;
+    productRatePlanChargeNumber?: string;
+    uom?: string;
+  }[];
+}
+
+/** Where one usage line bills: the subscription and its charge, by number where Zuora has one. */
+export interface UsageRoute {
+  subscription: { id: string; number: string };
+  charge: { id: string; number?: string; uom?: string };
+  /** How the subscription was chosen, for the sync result. */
+  via: 'account-setting' | 'only-active-subscription';
+}
+
+function subscriptionNamedFor(
+  meterId: string,
+  accountSettings: readonly TogaiSetting[],
+  namespace: string,
+): { named?: string; setting?: string } | { skip: Skip } {
+  const value = (id: string): string | undefined =>
+    nonEmptyText(accountSettings.find((s) => s.id === id && s.namespace === namespace)?.value);
+  const byMeter = value(ACCOUNT_USAGE_SETTING.subscriptionsByMeter);
+  if (byMeter !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(byMeter);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      return {
+        skip: {
+          kind: 'bad-setting',
+          reason: `the Togai account's setting ${namespace}.${ACCOUNT_USAGE_SETTING.subscriptionsByMeter} is not a JSON object of usage meter id → subscription`,
+        },
+      };
+    }
+    const named = nonEmptyText((parsed as Record<string, unknown>)[meterId]);
+    if (named) return { named, setting: `${namespace}.${ACCOUNT_USAGE_SETTING.subscriptionsByMeter}` };
+  }
+  const named = value(ACCOUNT_USAGE_SETTING.subscription);
+  return named ? { named, setting: `${namespace}.${ACCOUNT_USAGE_SETTING.subscription}` } : {};
+}
+
+/**
+ * The subscription and charge one account's usage of one meter bills to (issue 10): the Togai
+ * account's settings name a subscription, or the Zuora account has exactly one active subscription
+ * holding the meter's product rate plan charge. Anything else is a skip that names what to set.
+ */
+export function routeUsage(
+  meterId: string,
+  mapping: MeterMapping,
+  accountSettings: readonly TogaiSetting[],
+  namespace: string,
+  zuoraAccountId: string,
+  subscriptions: readonly SubscriptionCharges[],
+): UsageRoute | { skip: Skip } {
+  const named = subscriptionNamedFor(meterId, accountSettings, namespace);
+  if ('skip' in named) return named;
+  const prpc = mapping.productRatePlanCharge;
+  const holdsCharge = (c: SubscriptionCharges['charges'][number]): boolean =>
+    c.productRatePlanChargeId === prpc || c.productRatePlanChargeNumber === prpc;
+  const fix =
+    `name it in the Togai account's setting ${namespace}.${ACCOUNT_USAGE_SETTING.subscription} ` +
+    `(or ${namespace}.${ACCOUNT_USAGE_SETTING.subscriptionsByMeter} for this meter)`;
+
+  let candidates: readonly SubscriptionCharges[];
+  if (named.named !== undefined) {
+    const sub = subscriptions.find((s) => s.number === named.named || s.id === named.named);
+    if (!sub) {
+      return {
+        skip: {
+          kind: 'no-subscription',
+          reason: `subscription ${named.named} (${named.setting}) is not a subscription of Zuora account ${zuoraAccountId}`,
+        },
+      };
+    }
+    if (sub.status !== 'Active') {
+      return {
+        skip: {
+          kind: 'no-subscription',
+          reason: `subscription ${sub.number} (${named.setting}) is ${sub.status}, not Active`,
+        },
+      };
+    }
+    candidates = [sub];
+  } else {
+    candidates = subscriptions.filter((s) => s.status === 'Active');
+  }
+  const hits = candidates.flatMap((s) => s.charges.filter(holdsCharge).map((c) => ({ s, c })));
+  const first = hits[0];
+  if (!first) {
+    return {
+      skip: {
+        kind: 'no-subscription',
+        reason:
+          named.named !== undefined
+            ? `subscription ${named.named} (${named.setting}) has no charge of product rate plan charge ${prpc}`
+            : `no active subscription of Zuora account ${zuoraAccountId} holds product rate plan charge ${prpc}: add it to a subscription, or ${fix}`,
+      },
+    };
+  }
+  if (hits.length > 1) {
+    const which = hits.map((h) => `${h.s.number}/${h.c.number ?? h.c.id}`).join(', ');
+    return {
+      skip: {
+        kind: 'ambiguous-subscription',
+        reason: `product rate plan charge ${prpc} is on several charges of Zuora account ${zuoraAccountId} (${which}): ${fix}`,
+      },
     };
   }
   return {
-    mapping: {
-      subscription,
-      charge,
-      mode: mode ?? defaultMode,
-      uom: value(USAGE_METER_SETTING.unitOfMeasure) ?? DEFAULT_UOM,
+    subscription: { id: first.s.id, number: first.s.number },
+    charge: {
+      id: first.c.id,
+      ...(first.c.number !== undefined && { number: first.c.number }),
+      ...(first.c.uom !== undefined && { uom: first.c.uom }),
     },
+    via: named.named !== undefined ? 'account-setting' : 'only-active-subscription',
   };
 }
-
-const ZUORA_ID = /^[0-9a-f]{32}$/i;
 
 export interface ZuoraUsageOptions {
   zuoraAccountId: string;
@@ -196,19 +373,20 @@ export function usageFigures(
 
 export function zuoraUsageFromLine(
   mapping: MeterMapping,
+  route: UsageRoute,
   figures: { quantity: DecimalString; unitAmount: DecimalString },
   options: ZuoraUsageOptions,
 ): ZuoraCreateUsageRequest {
   return {
     AccountId: options.zuoraAccountId,
-    ...(ZUORA_ID.test(mapping.subscription)
-      ? { SubscriptionId: mapping.subscription }
-      : { SubscriptionNumber: mapping.subscription }),
-    ...(ZUORA_ID.test(mapping.charge) ? { ChargeId: mapping.charge } : { ChargeNumber: mapping.charge }),
+    SubscriptionNumber: route.subscription.number,
+    ...(route.charge.number !== undefined
+      ? { ChargeNumber: route.charge.number }
+      : { ChargeId: route.charge.id }),
     Quantity: figures.quantity,
     StartDateTime: options.start,
     EndDateTime: options.end,
-    UOM: mapping.uom,
+    UOM: mapping.uom ?? route.charge.uom ?? DEFAULT_UOM,
     Description: `Togai invoice ${options.togaiInvoiceId}, usage meter ${options.meterId} (${mapping.mode})`,
     customFields: {
       // A string keeps the amount exact; a number field would go through a float in Zuora's UI.

@@ -12,6 +12,8 @@ export const SA = {
   togaiAccountId: defineSearchAttributeKey('TzsTogaiAccountId', SearchAttributeType.KEYWORD),
   togaiInvoiceId: defineSearchAttributeKey('TzsTogaiInvoiceId', SearchAttributeType.KEYWORD),
   skippedUsageLines: defineSearchAttributeKey('TzsSkippedUsageLines', SearchAttributeType.INT),
+  /** Skipped usage lines a mapping can fix: the sweep reruns completed syncs that have some. */
+  pendingUsageLines: defineSearchAttributeKey('TzsPendingUsageLines', SearchAttributeType.INT),
 } as const;
 
 export const ALL_SEARCH_ATTRIBUTES = Object.values(SA);

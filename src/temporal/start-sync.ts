@@ -90,17 +90,36 @@ function plan(request: SyncRequest): Plan {
 
 export { syncWorkflowId };
 
-export async function startSync(deps: StartSyncDeps, request: SyncRequest): Promise<StartSyncResult> {
+export interface StartSyncOptions {
+  /**
+   * `pending-usage`: a completed invoice sync whose latest run left usage lines pending (its
+   * `TzsPendingUsageLines` > 0) runs again, to sync them now that their mapping may exist. Any
+   * other completed run is left alone, as always.
+   */
+  rerun?: 'pending-usage';
+}
+
+export async function startSync(
+  deps: StartSyncDeps,
+  request: SyncRequest,
+  options: StartSyncOptions = {},
+): Promise<StartSyncResult> {
   const { client } = deps;
   const { workflowId, deliveryId, searchAttributes } = plan(request);
   return client.connection.withDeadline(Date.now() + deps.timeoutMs, async () => {
     // Answering from the latest run first saves a start for the common redelivery, and is the only
     // place a delivery's own earlier (failed) run can be recognised.
     const latest = await describeOrUndefined(client, workflowId);
+    let reusePolicy: WorkflowIdReusePolicy = WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY;
     if (latest) {
       const status = latest.status.name;
       if (status === 'RUNNING') return { workflowId, runId: latest.runId, status: 'already-running' };
-      if (status === 'COMPLETED') return { workflowId, runId: latest.runId, status: 'already-completed' };
+      const pending = Number(latest.typedSearchAttributes.get(SA.pendingUsageLines) ?? 0);
+      if (status === 'COMPLETED' && options.rerun === 'pending-usage' && pending > 0) {
+        reusePolicy = WorkflowIdReusePolicy.ALLOW_DUPLICATE;
+      } else if (status === 'COMPLETED') {
+        return { workflowId, runId: latest.runId, status: 'already-completed' };
+      }
       if (deliveryId !== undefined && latest.memo?.[MEMO_DELIVERY_ID] === deliveryId) {
         return { workflowId, runId: latest.runId, status: 'duplicate-delivery', runStatus: status };
       }
@@ -112,7 +131,7 @@ export async function startSync(deps: StartSyncDeps, request: SyncRequest): Prom
         workflowId,
         taskQueue: deps.taskQueue,
         args: [request.input],
-        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+        workflowIdReusePolicy: reusePolicy,
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
         typedSearchAttributes: searchAttributes,
         memo: {

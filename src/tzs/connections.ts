@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConnectionValidationError } from '../connections/errors.js';
-import { settingFlags, type SettingFlag } from '../connections/settings.js';
+import { billingMode, settingFlags, type Flows, type SettingFlag } from '../connections/settings.js';
 import type {
   ConnectionView,
   ConnectionWithSetup,
@@ -57,7 +57,8 @@ function printView(c: ConnectionView): void {
     `              concurrency ${c.zuora.concurrency}, invoices ${c.zuora.invoiceStatus}, bill cycle day ${c.zuora.defaultBillCycleDay}, payment term "${c.zuora.defaultPaymentTerm}"`,
     `              custom fields ${Object.values(c.zuora.customFields).join(', ')}`,
     `  Togai       ${c.togai.baseUrl}  token ${c.togai.apiToken}, ${c.togai.requestsPerSecond} req/s, settings namespace ${c.togai.settingsNamespace}`,
-    `  Usage sync  ${c.usageSyncMode}`,
+    `  Flows       ${flowsLine(c.flows)}`,
+    `              billing mode: ${BILLING_MODE_TEXT[billingMode(c.flows)]}; meters without a mode: ${c.usageSyncMode}`,
     `  Webhooks    Zuora ${c.webhooks.zuora.url} (${c.webhooks.zuora.auth})`,
     `              Togai ${c.webhooks.togai.url}`,
     ...(c.webhooks.previousCredentialsValidUntil
@@ -69,6 +70,24 @@ function printView(c: ConnectionView): void {
   ];
   out(lines.join('\n'));
 }
+
+const FLOW_LABELS: [keyof Flows, string][] = [
+  ['zuoraAccountToTogai', '1 Zuora→Togai accounts'],
+  ['togaiAccountToZuora', '2 Togai→Zuora accounts'],
+  ['invoices', '3 invoices'],
+  ['usageQuantity', '4 usage by quantity'],
+  ['usageRevenue', '5 usage by revenue'],
+];
+
+function flowsLine(flows: Flows): string {
+  return FLOW_LABELS.map(([key, label]) => `${label} ${flows[key] ? 'on' : 'off'}`).join(', ');
+}
+
+const BILLING_MODE_TEXT: Record<ReturnType<typeof billingMode>, string> = {
+  'togai-invoices': 'Togai invoices (Zuora records each generated invoice)',
+  'zuora-bills-usage': "Zuora bills the usage Togai rated (usage records on each account's subscription)",
+  none: 'none (no invoice or usage flow is on)',
+};
 
 function printSetup(s: WebhookSetup): void {
   const lines = [

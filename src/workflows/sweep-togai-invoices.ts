@@ -1,4 +1,4 @@
-import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { SweepActivities } from '../activities/sweep.js';
 import {
   emptyStartCounts,
@@ -77,6 +77,7 @@ export async function sweepTogaiInvoices(input: SweepTogaiInvoicesInput): Promis
   }
 
   let batches = 0;
+  let disabled: string | undefined;
   while (state.statusIndex < SWEPT_STATUSES.length) {
     const status = SWEPT_STATUSES[state.statusIndex];
     if (status === undefined) break;
@@ -88,6 +89,10 @@ export async function sweepTogaiInvoices(input: SweepTogaiInvoicesInput): Promis
       maxPages: pagesPerBatch,
       ...(state.nextToken !== undefined && { nextToken: state.nextToken }),
     });
+    if (page.disabled !== undefined) {
+      disabled = page.disabled;
+      break;
+    }
     state.listed += page.invoiceIds.length;
     if (page.invoiceIds.length > 0) {
       const counts = await start.startInvoiceSyncs({
@@ -111,11 +116,24 @@ export async function sweepTogaiInvoices(input: SweepTogaiInvoicesInput): Promis
     }
   }
 
+  // Syncs that completed with usage lines waiting for a mapping run again, so those lines sync
+  // once their mapping exists (runs from before this step replay without it).
+  let pendingReruns: StartCounts | undefined;
+  if (disabled === undefined && patched('sweep-reruns-pending-usage')) {
+    pendingReruns = await start.restartPendingInvoiceSyncs({
+      connectionId,
+      closedAfter: Date.now() - (input.pendingLookbackMs ?? 7 * 24 * HOUR_MS),
+      limit: input.pendingRerunLimit ?? 100,
+    });
+  }
+
   return {
     connectionId,
     checkpoint: state.checkpoint,
     since: state.since,
     listed: state.listed,
     counts: state.counts,
+    ...(pendingReruns && { pendingReruns }),
+    ...(disabled !== undefined && { disabled }),
   };
 }

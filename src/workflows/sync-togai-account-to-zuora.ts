@@ -1,5 +1,6 @@
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { AccountActivities } from '../activities/accounts.js';
+import { ALL_FLOWS_ON } from '../flows/index.js';
 import { togaiAccountToZuora, type AccountSyncResult, type SyncTogaiAccountInput } from '../flows/index.js';
 import { zuoraAccountFromTogai, zuoraAccountIdFromSettings } from '../mapping/togai-account-to-zuora.js';
 import { MAPPING_SETTING, togaiAccountIdFor } from '../mapping/zuora-account-to-togai.js';
@@ -20,6 +21,14 @@ export async function syncTogaiAccountToZuora(input: SyncTogaiAccountInput): Pro
   setSearchAttributes({ connectionId, flow: togaiAccountToZuora.workflowType, togaiAccountId });
 
   const settings = await acts.getAccountSyncSettings({ connectionId });
+  // Runs started before flows could be chosen read settings without `flows`: every flow ran.
+  if (!(settings.flows ?? ALL_FLOWS_ON).togaiAccountToZuora) {
+    return {
+      outcome: 'skipped',
+      reason: `flow 2 (Togai account → Zuora account) is off for connection ${connectionId}: nothing was synced`,
+      togaiAccountId,
+    };
+  }
   const namespace = settings.settingsNamespace;
   const account = await acts.togaiGetAccount({ connectionId, accountId: togaiAccountId });
   if (!account) {

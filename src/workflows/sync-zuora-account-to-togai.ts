@@ -1,6 +1,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { AccountActivities, AccountSyncSettings } from '../activities/accounts.js';
 import type { ZuoraAccount } from '../clients/zuora/schemas.js';
+import { ALL_FLOWS_ON } from '../flows/index.js';
 import { zuoraAccountToTogai, type AccountSyncResult, type SyncZuoraAccountInput } from '../flows/index.js';
 import {
   invalidSourceData,
@@ -28,6 +29,14 @@ export async function syncZuoraAccountToTogai(input: SyncZuoraAccountInput): Pro
   setSearchAttributes({ connectionId, flow: zuoraAccountToTogai.workflowType, zuoraAccountId });
 
   const settings = await acts.getAccountSyncSettings({ connectionId });
+  // Runs started before flows could be chosen read settings without `flows`: every flow ran.
+  if (!(settings.flows ?? ALL_FLOWS_ON).zuoraAccountToTogai) {
+    return {
+      outcome: 'skipped',
+      reason: `flow 1 (Zuora account → Togai customer) is off for connection ${connectionId}: nothing was synced`,
+      zuoraAccountId,
+    };
+  }
   const account = await acts.zuoraGetAccount({ connectionId, accountKey: zuoraAccountId });
   const zuora = { id: account.basicInfo.id, accountNumber: account.basicInfo.accountNumber };
   const where = `Zuora account ${zuora.accountNumber} (${zuora.id})`;

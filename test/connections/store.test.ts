@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { Keyring } from '../../src/connections/crypto.js';
 import { ConnectionConflictError, SecretDecryptionError } from '../../src/connections/errors.js';
-import type { ConnectionRecord } from '../../src/connections/model.js';
+import { flowsSchema, type ConnectionRecord } from '../../src/connections/model.js';
 import { PostgresConnectionStore } from '../../src/connections/postgres-store.js';
 import { SqliteConnectionStore } from '../../src/connections/sqlite-store.js';
 import type { ConnectionStore } from '../../src/connections/store.js';
@@ -123,6 +123,7 @@ function record(id: string, name: string, version = 1): ConnectionRecord {
         },
       },
       togai: { baseUrl: 'https://api.togai.com', requestsPerSecond: 10, settingsNamespace: 'zuora' },
+      flows: flowsSchema.parse({}),
       usageSyncMode: 'quantity',
       webhooks: { zuoraAuth: 'basic', zuoraBasicUsername: `zuora-${id}` },
     },

@@ -11,8 +11,11 @@ import {
 import {
   DEFAULT_UOM,
   meterByName,
+  ACCOUNT_USAGE_SETTING,
   meterMapping,
   meterRevenue,
+  routeUsage,
+  SKIP_KINDS,
   togaiUsageLines,
   unitAmount,
   usageFigures,
@@ -222,38 +225,146 @@ describe('Usage mapping (Togai usage lines → Zuora usage records)', () => {
     assert.deepEqual(usageFigures('revenue', '150', rev), { quantity: '10', unitAmount: '1' });
   });
 
-  it('reads the meter’s mapping from its settings in the connection’s namespace only', () => {
-    const sub = setting(USAGE_METER_SETTING.zuoraSubscriptionId, 'A-S00000001');
-    const charge = setting(USAGE_METER_SETTING.zuoraChargeId, 'C-00000001');
-    assert.deepEqual(meterMapping([sub, charge], 'zuora', 'quantity'), {
-      mapping: { subscription: 'A-S00000001', charge: 'C-00000001', mode: 'quantity', uom: DEFAULT_UOM },
+  const BOTH = { usageQuantity: true, usageRevenue: true };
+
+  it('reads the meter’s catalog mapping from its settings in the connection’s namespace only', () => {
+    const prpc = setting(USAGE_METER_SETTING.productRatePlanCharge, 'PRPC-00000001');
+    assert.deepEqual(meterMapping([prpc], 'zuora', 'quantity', BOTH), {
+      mapping: { productRatePlanCharge: 'PRPC-00000001', mode: 'quantity' },
     });
     assert.deepEqual(
       meterMapping(
         [
-          sub,
-          charge,
+          prpc,
           setting(USAGE_METER_SETTING.syncMode, 'REVENUE'),
           setting(USAGE_METER_SETTING.unitOfMeasure, 'GB'),
         ],
         'zuora',
         'quantity',
+        BOTH,
       ),
-      { mapping: { subscription: 'A-S00000001', charge: 'C-00000001', mode: 'revenue', uom: 'GB' } },
+      { mapping: { productRatePlanCharge: 'PRPC-00000001', mode: 'revenue', uom: 'GB' } },
     );
-    const other = meterMapping([{ ...sub, namespace: 'USER' }, charge], 'zuora', 'quantity');
+    const other = meterMapping([{ ...prpc, namespace: 'USER' }], 'zuora', 'quantity', BOTH);
     assert.ok('skip' in other);
-    assert.match(other.skip, /zuora\.zuora_subscription_id/);
+    assert.deepEqual([other.skip.kind, SKIP_KINDS[other.skip.kind].pending], ['no-mapping', true]);
+    assert.match(other.skip.reason, /zuora\.zuora_product_rate_plan_charge/);
     const bad = meterMapping(
-      [sub, charge, setting(USAGE_METER_SETTING.syncMode, 'both')],
+      [prpc, setting(USAGE_METER_SETTING.syncMode, 'both')],
       'zuora',
       'quantity',
+      BOTH,
     );
     assert.ok('skip' in bad);
-    assert.match(bad.skip, /"both"/);
+    assert.match(bad.skip.reason, /"both"/);
   });
 
-  it('sends a 32-hex value as an id and anything else as a number, with the unit amount and key fields', () => {
+  it('a meter still mapped the v0.1 way (one subscription for everyone) is skipped, saying what to set', () => {
+    const legacy = meterMapping(
+      [setting('zuora_subscription_id', 'A-S00000001'), setting('zuora_charge_id', 'C-00000001')],
+      'zuora',
+      'quantity',
+      BOTH,
+    );
+    assert.ok('skip' in legacy);
+    assert.equal(legacy.skip.kind, 'legacy-mapping');
+    assert.match(legacy.skip.reason, /cannot serve several accounts.*zuora_product_rate_plan_charge/);
+  });
+
+  it('a meter whose mode names a flow that is off is skipped (not pending: the connection chose it)', () => {
+    const prpc = setting(USAGE_METER_SETTING.productRatePlanCharge, 'PRPC-1');
+    const revenueMeter = [prpc, setting(USAGE_METER_SETTING.syncMode, 'revenue')];
+    const off = meterMapping(revenueMeter, 'zuora', 'quantity', { usageQuantity: true, usageRevenue: false });
+    assert.ok('skip' in off);
+    assert.deepEqual([off.skip.kind, SKIP_KINDS[off.skip.kind].pending], ['flow-off', false]);
+    assert.match(off.skip.reason, /flow 5/);
+    const on = meterMapping(revenueMeter, 'zuora', 'quantity', { usageQuantity: false, usageRevenue: true });
+    assert.ok('mapping' in on);
+  });
+
+  describe('routing a usage line to its account’s subscription (issue 10)', () => {
+    const mapping = { productRatePlanCharge: 'PRPC-CALLS', mode: 'quantity' as const };
+    const sub = (number: string, prpcs: string[], status = 'Active') => ({
+      id: `id-${number}`,
+      number,
+      status,
+      charges: prpcs.map((p, i) => ({
+        id: `c-${number}-${i}`,
+        number: `C-${number}-${i}`,
+        productRatePlanChargeId: `${p}-id`,
+        productRatePlanChargeNumber: p,
+      })),
+    });
+    const route = (accountSettings: TogaiSetting[], subs: ReturnType<typeof sub>[]) =>
+      routeUsage('um.calls', mapping, accountSettings, 'zuora', 'Z-1', subs);
+    const accountSetting = (id: string, value: string): TogaiSetting => ({
+      ...setting(id, value),
+      entityType: 'ACCOUNT',
+      entityId: 'acct-1',
+    });
+
+    it('the one active subscription holding the charge, by number or id of the charge', () => {
+      const r = route(
+        [],
+        [sub('S-1', ['PRPC-OTHER']), sub('S-2', ['PRPC-CALLS']), sub('S-3', ['PRPC-CALLS'], 'Cancelled')],
+      );
+      assert.ok(!('skip' in r));
+      assert.deepEqual(r, {
+        subscription: { id: 'id-S-2', number: 'S-2' },
+        charge: { id: 'c-S-2-0', number: 'C-S-2-0' },
+        via: 'only-active-subscription',
+      });
+      const byId = routeUsage(
+        'um.calls',
+        { ...mapping, productRatePlanCharge: 'PRPC-CALLS-id' },
+        [],
+        'zuora',
+        'Z-1',
+        [sub('S-2', ['PRPC-CALLS'])],
+      );
+      assert.ok(!('skip' in byId) && byId.subscription.number === 'S-2');
+    });
+
+    it('none or several: skipped as pending, naming the fix', () => {
+      const none = route([], [sub('S-1', ['PRPC-OTHER'])]);
+      assert.ok('skip' in none);
+      assert.equal(none.skip.kind, 'no-subscription');
+      assert.match(
+        none.skip.reason,
+        /no active subscription of Zuora account Z-1 holds product rate plan charge PRPC-CALLS/,
+      );
+      const two = route([], [sub('S-1', ['PRPC-CALLS']), sub('S-2', ['PRPC-CALLS'])]);
+      assert.ok('skip' in two);
+      assert.equal(two.skip.kind, 'ambiguous-subscription');
+      assert.match(two.skip.reason, /S-1\/C-S-1-0, S-2\/C-S-2-0.*zuora\.zuora_subscription/);
+      assert.equal(SKIP_KINDS[two.skip.kind].pending, true);
+    });
+
+    it('the account’s settings choose: per meter (JSON) over all meters (STRING), and must name one of its subscriptions', () => {
+      const subs = [sub('S-1', ['PRPC-CALLS']), sub('S-2', ['PRPC-CALLS'])];
+      const all = route([accountSetting(ACCOUNT_USAGE_SETTING.subscription, 'S-2')], subs);
+      assert.ok(!('skip' in all) && all.subscription.number === 'S-2' && all.via === 'account-setting');
+      const byMeter = route(
+        [
+          accountSetting(ACCOUNT_USAGE_SETTING.subscription, 'S-2'),
+          accountSetting(ACCOUNT_USAGE_SETTING.subscriptionsByMeter, JSON.stringify({ 'um.calls': 'S-1' })),
+        ],
+        subs,
+      );
+      assert.ok(!('skip' in byMeter) && byMeter.subscription.number === 'S-1');
+      const foreign = route([accountSetting(ACCOUNT_USAGE_SETTING.subscription, 'S-9')], subs);
+      assert.ok('skip' in foreign);
+      assert.match(
+        foreign.skip.reason,
+        /S-9 \(zuora\.zuora_subscription\) is not a subscription of Zuora account Z-1/,
+      );
+      const garbage = route([accountSetting(ACCOUNT_USAGE_SETTING.subscriptionsByMeter, '[1,2]')], subs);
+      assert.ok('skip' in garbage);
+      assert.equal(garbage.skip.kind, 'bad-setting');
+    });
+  });
+
+  it('bills to the routed subscription’s charge by number, with the charge’s unit unless the meter names one', () => {
     const options = {
       zuoraAccountId: 'Z1',
       togaiInvoiceId: 'inv.1',
@@ -263,24 +374,38 @@ describe('Usage mapping (Togai usage lines → Zuora usage records)', () => {
       unitAmountField: 'TogaiUnitAmount__c',
       idempotencyKey: 'tzs1:key',
     };
-    const byNumber = zuoraUsageFromLine(
-      { subscription: 'A-S00000001', charge: 'C-00000001', mode: 'quantity', uom: 'Each' },
+    const route = {
+      subscription: { id: 'sid', number: 'A-S00000001' },
+      charge: { id: 'cid', number: 'C-00000001', uom: 'Call' },
+      via: 'only-active-subscription' as const,
+    };
+    const body = zuoraUsageFromLine(
+      { productRatePlanCharge: 'PRPC-1', mode: 'quantity' },
+      route,
       { quantity: '5', unitAmount: '0.002' },
       options,
     );
-    assert.equal(byNumber.SubscriptionNumber, 'A-S00000001');
-    assert.equal(byNumber.ChargeNumber, 'C-00000001');
-    assert.equal(byNumber.Quantity, '5');
-    assert.equal(byNumber.StartDateTime, options.start);
-    assert.equal(byNumber.EndDateTime, options.end);
-    assert.deepEqual(byNumber.customFields, { TogaiUnitAmount__c: '0.002', [USAGE_KEY_FIELD]: 'tzs1:key' });
-    const id = '8ad09bce83f1a0e20183f1c0b3a40001';
-    const byId = zuoraUsageFromLine(
-      { subscription: id, charge: id, mode: 'revenue', uom: 'Each' },
+    assert.equal(body.SubscriptionNumber, 'A-S00000001');
+    assert.equal(body.ChargeNumber, 'C-00000001');
+    assert.equal(body.UOM, 'Call');
+    assert.equal(body.Quantity, '5');
+    assert.equal(body.StartDateTime, options.start);
+    assert.equal(body.EndDateTime, options.end);
+    assert.deepEqual(body.customFields, { TogaiUnitAmount__c: '0.002', [USAGE_KEY_FIELD]: 'tzs1:key' });
+    const named = zuoraUsageFromLine(
+      { productRatePlanCharge: 'PRPC-1', mode: 'revenue', uom: 'GB' },
+      { ...route, charge: { id: 'cid' } },
       { quantity: '10', unitAmount: '1' },
       options,
     );
-    assert.equal(byId.SubscriptionId, id);
-    assert.equal(byId.ChargeId, id);
+    assert.equal(named.UOM, 'GB');
+    assert.equal(named.ChargeId, 'cid');
+    const none = zuoraUsageFromLine(
+      { productRatePlanCharge: 'PRPC-1', mode: 'revenue' },
+      { ...route, charge: { id: 'cid' } },
+      { quantity: '10', unitAmount: '1' },
+      options,
+    );
+    assert.equal(none.UOM, DEFAULT_UOM);
   });
 });

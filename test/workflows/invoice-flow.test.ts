@@ -118,7 +118,7 @@ describe('Invoice flow (time-skipping server, stubbed activities)', function () 
       );
       if (expected === 'created') {
         assert.equal(run.result?.outcome, 'created', String(run.error));
-        assert.equal(run.result?.totals.zuora, '10');
+        assert.equal(run.result?.totals?.zuora, '10');
       } else {
         const { failure } = failureOf(run);
         assert.equal(failure.type, expected);

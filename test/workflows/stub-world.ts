@@ -234,8 +234,10 @@ export function baseActivities(world: World): Activities {
       world.zuoraUsages.push({ id, key: idempotencyKey });
       return Promise.resolve({ id });
     },
+    zuoraListSubscriptions: () => Promise.resolve([]),
     togaiListInvoicePages: () => Promise.resolve({ invoiceIds: [] }),
     startInvoiceSyncs: () => Promise.resolve(emptyStartCounts()),
+    restartPendingInvoiceSyncs: () => Promise.resolve(emptyStartCounts()),
   };
   return base;
 }

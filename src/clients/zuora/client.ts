@@ -33,6 +33,7 @@ import {
   proxyUsageSchema,
   queryPageSchema,
   subscriptionSchema,
+  subscriptionsByAccountSchema,
   tokenResponseSchema,
   type CustomFields,
   type QueryPage,
@@ -402,5 +403,30 @@ export class ZuoraClient {
       { method: 'GET', path: `/v1/subscriptions/${enc(subscriptionKey)}` },
       subscriptionSchema,
     );
+  }
+
+  /**
+   * Every subscription of an account (latest versions, newest first), all pages of at most 40.
+   * A `nextPage` seen before ends the listing (a looping cursor must not loop forever).
+   */
+  async listSubscriptionsByAccount(accountKey: string): Promise<ZuoraSubscription[]> {
+    const all: ZuoraSubscription[] = [];
+    const seen = new Set<string>();
+    let page = 1;
+    for (;;) {
+      const res = await this.#call(
+        'listSubscriptionsByAccount',
+        {
+          method: 'GET',
+          path: `/v1/subscriptions/accounts/${enc(accountKey)}`,
+          searchParams: new URLSearchParams({ page: String(page), pageSize: '40' }),
+        },
+        subscriptionsByAccountSchema,
+      );
+      all.push(...(res.subscriptions ?? []));
+      if (!res.nextPage || seen.has(res.nextPage) || (res.subscriptions ?? []).length === 0) return all;
+      seen.add(res.nextPage);
+      page++;
+    }
   }
 }

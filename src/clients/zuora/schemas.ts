@@ -232,6 +232,7 @@ const ratePlanChargeSchema = z.looseObject({
   model: optStr,
   uom: optStr,
   productRatePlanChargeId: optStr,
+  productRatePlanChargeNumber: optStr,
   price: optDecimal,
   effectiveStartDate: optStr,
   effectiveEndDate: optStr,
@@ -263,6 +264,18 @@ export const subscriptionSchema = z.looseObject({
     .nullish(),
 });
 export type ZuoraSubscription = z.infer<typeof subscriptionSchema>;
+
+/**
+ * `GetSubscriptionsResponse` (GET /v1/subscriptions/accounts/{account-key}; contract derived from
+ * Zuora's official Python SDK 3.21.0, contracts/zuora/zuora-sdk-derived.yaml): the latest version
+ * of each of the account's subscriptions; `nextPage` is the path of the next page, when there is one.
+ */
+export const subscriptionsByAccountSchema = z.looseObject({
+  success: z.boolean().optional(),
+  nextPage: optStr,
+  subscriptions: z.array(subscriptionSchema.omit({ success: true })).nullish(),
+});
+export type ZuoraSubscriptionsPage = z.infer<typeof subscriptionsByAccountSchema>;
 
 /** Object-query list answers: `{ data, nextPage }` (nextPage is the cursor of the next page). */
 export function queryPageSchema<T extends z.ZodType>(item: T) {

@@ -227,19 +227,62 @@ export class OpenApiContract {
 
 const cache = new Map<string, Promise<OpenApiContract>>();
 
-/**
- * Loads (once per process) the contract at an absolute path or a path relative to `contracts/`.
- * YAML anchors are allowed without limit: the Togai spec reuses many.
- */
-export function loadContract(file: string): Promise<OpenApiContract> {
+function readDocument(file: string): JsonValue {
   const abs = file.startsWith('/') ? file : contractPath(file);
-  let contract = cache.get(abs);
+  return parse(readFileSync(abs, 'utf8'), { maxAliasCount: -1 }) as JsonValue;
+}
+
+type JsonObject = { [key: string]: JsonValue };
+const objectAt = (doc: JsonValue, ...keys: string[]): JsonObject => {
+  let cur: JsonValue | undefined = doc;
+  for (const k of keys)
+    cur = cur !== null && typeof cur === 'object' && !Array.isArray(cur) ? cur[k] : undefined;
+  return cur !== null && typeof cur === 'object' && !Array.isArray(cur) ? cur : {};
+};
+
+/**
+ * One document from a vendor's contract and its supplements (e.g. Zuora's operations derived from
+ * its official SDK beyond the vendored subset): paths and component schemas are united, and an
+ * operation or schema name defined twice is an error, never a silent override.
+ */
+export function mergeDocuments(base: JsonValue, ...supplements: JsonValue[]): JsonValue {
+  const merged = structuredClone(base) as JsonObject;
+  const paths = objectAt(merged, 'paths');
+  const schemas = objectAt(merged, 'components', 'schemas');
+  for (const doc of supplements) {
+    for (const [path, item] of Object.entries(objectAt(doc, 'paths'))) {
+      const target = (paths[path] ??= {}) as JsonObject;
+      for (const [method, op] of Object.entries(item as JsonObject)) {
+        if (method in target) throw new Error(`contract: ${method.toUpperCase()} ${path} is defined twice`);
+        target[method] = op;
+      }
+    }
+    for (const [name, schema] of Object.entries(objectAt(doc, 'components', 'schemas'))) {
+      if (name in schemas) throw new Error(`contract: schema ${name} is defined twice`);
+      schemas[name] = schema;
+    }
+  }
+  merged['paths'] = paths;
+  merged['components'] = { ...objectAt(merged, 'components'), schemas };
+  return merged;
+}
+
+/**
+ * Loads (once per process) the contract at an absolute path or a path relative to `contracts/`,
+ * united with its supplements when several files are given (`mergeDocuments`). YAML anchors are
+ * allowed without limit: the Togai spec reuses many.
+ */
+export function loadContract(file: string | readonly string[]): Promise<OpenApiContract> {
+  const files = typeof file === 'string' ? [file] : file;
+  const key = files.join('|');
+  let contract = cache.get(key);
   if (!contract) {
-    const doc = parse(readFileSync(abs, 'utf8'), { maxAliasCount: -1 }) as JsonValue;
-    contract = OpenApiContract.fromDocument(doc);
-    cache.set(abs, contract);
+    const [first, ...rest] = files.map(readDocument);
+    if (first === undefined) throw new Error('loadContract: no file');
+    contract = OpenApiContract.fromDocument(mergeDocuments(first, ...rest));
+    cache.set(key, contract);
     // A failed load must not poison the cache for a later, fixed attempt.
-    contract.catch(() => cache.delete(abs));
+    contract.catch(() => cache.delete(key));
   }
   return contract;
 }

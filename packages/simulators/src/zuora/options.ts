@@ -17,6 +17,8 @@ export const seedChargeSchema = z.object({
   number: z.string().min(1),
   name: z.string().default('Usage charge'),
   productRatePlanChargeId: z.string().min(1),
+  /** The catalog charge's number (PRPC-…), which the subscription charge shows beside its id. */
+  productRatePlanChargeNumber: z.string().min(1).optional(),
   type: z.enum(['OneTime', 'Recurring', 'Usage']).default('Usage'),
   model: z.string().default('PerUnit'),
   uom: z.string().nullable().default(null),

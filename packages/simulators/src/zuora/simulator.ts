@@ -29,8 +29,11 @@ import {
 import { ZuoraState } from './state.js';
 import { registerSubscriptionRoutes, registerUsageRoutes, seedSubscription } from './usage-subscriptions.js';
 
-/** The vendored contract this simulator is held to. */
-export const ZUORA_CONTRACT = 'zuora/zuora-openapi-subset.yaml';
+/**
+ * The vendored contracts this simulator is held to: the official subset, and the operations beyond
+ * it derived from Zuora's official Python SDK (scripts/derive-zuora-contracts.sh), merged at load.
+ */
+export const ZUORA_CONTRACT = ['zuora/zuora-openapi-subset.yaml', 'zuora/zuora-sdk-derived.yaml'] as const;
 
 /** A Zuora simulator built in-process: mount `app` or call `startZuoraSimulator`. */
 export interface ZuoraSimulator {

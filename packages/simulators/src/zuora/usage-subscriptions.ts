@@ -179,6 +179,9 @@ function subscriptionView(ctx: ZuoraContext, s: Subscription): Record<string, un
         number: c.number,
         name: c.name,
         productRatePlanChargeId: c.productRatePlanChargeId,
+        ...(c.productRatePlanChargeNumber !== undefined && {
+          productRatePlanChargeNumber: c.productRatePlanChargeNumber,
+        }),
         type: c.type,
         model: c.model,
         uom: c.uom,
@@ -192,7 +195,38 @@ function subscriptionView(ctx: ZuoraContext, s: Subscription): Record<string, un
   };
 }
 
+/** Zuora's documented page size bounds of GET /v1/subscriptions/accounts/{account-key}. */
+const ACCOUNT_SUBSCRIPTIONS_PAGE = { default: 20, max: 40 };
+
 export function registerSubscriptionRoutes(app: Express, ctx: ZuoraContext): void {
+  // The latest version of each subscription of the account, newest first, paged (SDK contract
+  // `getSubscriptionsByAccount`); an unknown account answers success false, as Zuora's REST API does.
+  app.get('/v1/subscriptions/accounts/:accountKey', (req: Request, res: Response) => {
+    const key = String(req.params['accountKey']);
+    const account = ctx.state.findAccount(key);
+    if (!account) {
+      return sendFailure(
+        res,
+        zuoraCode('account', ErrorCategory.notFound),
+        `Cannot find entity by key: '${key}'.`,
+      );
+    }
+    const pageSize = Number(req.query['pageSize'] ?? ACCOUNT_SUBSCRIPTIONS_PAGE.default);
+    const page = Number(req.query['page'] ?? 1);
+    const all = [...ctx.state.subscriptions.values()]
+      .filter((s) => s.accountId === account.id)
+      .sort((a, b) => b.createdDate.localeCompare(a.createdDate));
+    const slice = all.slice((page - 1) * pageSize, page * pageSize);
+    const more = page * pageSize < all.length;
+    res.json({
+      success: true,
+      subscriptions: slice.map((s) => subscriptionView(ctx, s)),
+      ...(more && {
+        nextPage: `/v1/subscriptions/accounts/${encodeURIComponent(key)}?page=${page + 1}&pageSize=${pageSize}`,
+      }),
+    });
+  });
+
   app.get('/v1/subscriptions/:subscriptionKey', (req: Request, res: Response) => {
     const key = String(req.params['subscriptionKey']);
     const s = ctx.state.findSubscription(key);

@@ -73,7 +73,7 @@ describe('Zuora simulator: contract', function () {
       ops.filter((o) => o === 'POST_Usage'),
       ['POST_Usage'],
     );
-    assert.equal(ops.length, 19, 'this file has one block per other operation (18)');
+    assert.equal(ops.length, 20, 'this file has one block per other operation (19)');
   });
 
   describe('createToken (POST /oauth/token)', () => {
@@ -176,6 +176,33 @@ describe('Zuora simulator: contract', function () {
         query: 'getDetailedMetrics=perhaps',
       });
       assert.equal(res.status, 400);
+    });
+  });
+
+  describe('getSubscriptionsByAccount (derived from the official Python SDK)', () => {
+    it("valid → the account's subscriptions with their charges and product rate plan charges", async () => {
+      const res = await z.conforming('GET', '/v1/subscriptions/accounts/A-SEED-1');
+      const body = res.body as {
+        subscriptions: {
+          subscriptionNumber: string;
+          status: string;
+          ratePlans: { ratePlanCharges: { number: string; productRatePlanChargeId: string }[] }[];
+        }[];
+      };
+      assert.deepEqual(
+        body.subscriptions.map((s) => [s.subscriptionNumber, s.status]),
+        [['S-0001', 'Active']],
+      );
+      assert.equal(
+        body.subscriptions[0]?.ratePlans[0]?.ratePlanCharges[0]?.productRatePlanChargeId,
+        'prpc-1',
+      );
+    });
+    it('pageSize over 40 → 400; unknown account → success false', async () => {
+      const big = await z.conforming('GET', '/v1/subscriptions/accounts/A-SEED-1', { query: 'pageSize=41' });
+      assert.equal(big.status, 400);
+      const unknown = await z.conforming('GET', '/v1/subscriptions/accounts/A-NOPE');
+      assert.equal((unknown.body as { success: boolean }).success, false);
     });
   });
 
