@@ -145,6 +145,20 @@ describe('tzs CLI (spawned, temp SQLite)', function () {
     assert.match(show.stdout, /CUSTOM ENDPOINT/);
     assert.match(show.stdout, /secret cli-…\*\*\*\*/);
 
+    // Flows: shown by `show`, switched by flags, and a double-billing configuration refused with why.
+    assert.match(show.stdout, /Flows {7}1 Zuora→Togai accounts on, 2 Togai→Zuora accounts on, 3 invoices on, 4 usage by quantity off, 5 usage by revenue off/);
+    assert.match(show.stdout, /billing mode: Togai invoices/);
+    const twice = await run('connections', 'update', id, '--flow-usage-quantity', 'on');
+    assert.equal(twice.code, 1);
+    assert.match(twice.stderr, /error: .*reach Zuora twice/);
+    const badFlag = await run('connections', 'update', id, '--flow-invoices', 'maybe');
+    assert.notEqual(badFlag.code, 0);
+    assert.match(badFlag.stderr, /expected on or off/);
+    const usage = await run('connections', 'update', id, '--flow-invoices', 'off', '--flow-usage-revenue', 'on');
+    assert.equal(usage.code, 0, usage.stderr);
+    assert.match(usage.stdout, /3 invoices off, 4 usage by quantity off, 5 usage by revenue on/);
+    assert.match(usage.stdout, /billing mode: Zuora bills the usage/);
+
     const test = await run('connections', 'test', id, '--json');
     assert.equal(test.code, 0, test.stderr);
     assert.deepEqual(JSON.parse(test.stdout), { id, ok: true, zuora: { ok: true }, togai: { ok: true } });

@@ -210,6 +210,48 @@ describe('webhook routes (/webhooks, real Temporal, fixture workflows, port 0)',
     return withWorker({ taskQueue, workflowsPath: FIXTURE_WORKFLOWS, activities: fixtureActivities }, fn);
   }
 
+  it('a delivery for a flow switched off is answered 200 "disabled", names the flow, and starts nothing (issue 10)', async () => {
+    const off = await service.create(
+      validInput({
+        name: 'Flows off',
+        flows: {
+          zuoraAccountToTogai: false,
+          togaiAccountToZuora: false,
+          invoices: false,
+          usageQuantity: false,
+          usageRevenue: false,
+        },
+      }),
+    );
+    const conn: Conn = { id: off.connection.id, setup: off.setup };
+    const callout = await zuora(conn, { AccountId: 'z-disabled-1' });
+    assert.equal(callout.status, 200);
+    assert.equal(callout.json['status'], 'disabled');
+    assert.equal(callout.json['flow'], FLOW.zuoraAccountToTogai);
+    assert.match(String(callout.json['reason']), /flow 1 .* is off/);
+    await assertNotStarted(zuoraAccountToTogai.workflowId(conn.id, 'z-disabled-1'));
+
+    const account = await togai(conn, togaiEvent('account.created', 'acct-disabled-1'));
+    assert.deepEqual(
+      [account.status, account.json['status'], account.json['flow']],
+      [200, 'disabled', FLOW.togaiAccountToZuora],
+    );
+    await assertNotStarted(togaiAccountToZuora.workflowId(conn.id, 'acct-disabled-1'));
+
+    const invoice = await togai(conn, togaiEvent('invoice.generated', 'inv-disabled-1'));
+    assert.deepEqual(
+      [invoice.status, invoice.json['status'], invoice.json['flow']],
+      [200, 'disabled', FLOW.togaiInvoiceToZuora],
+    );
+    assert.match(String(invoice.json['reason']), /flows 3, 4 and 5/);
+    await assertNotStarted(togaiInvoiceToZuora.workflowId(conn.id, 'inv-disabled-1'));
+
+    // Zuora bills the usage: the invoice event still starts the (usage) sync.
+    await service.update(conn.id, { flows: { usageRevenue: true } });
+    const usage = await togai(conn, togaiEvent('invoice.generated', 'inv-usage-1'));
+    assert.deepEqual([usage.status, usage.json['status']], [200, 'started']);
+  });
+
   it('the same callout delivered 20 times at once, then again after completion, runs exactly one workflow', async () => {
     await withFixtures(async () => {
       const account = `acct-${randomUUID()}`;

@@ -97,6 +97,38 @@ describe('connection service', () => {
     assert.equal(await service.webhookCredentials('../etc/passwd'), undefined);
   });
 
+  it('a new connection runs the safe billing mode (Togai invoices); one that would bill a usage charge twice is refused, saying why (issue 10)', async () => {
+    const { connection } = await service.create(validInput());
+    assert.deepEqual(connection.flows, {
+      zuoraAccountToTogai: true,
+      togaiAccountToZuora: true,
+      invoices: true,
+      usageQuantity: false,
+      usageRevenue: false,
+    });
+    const both = await refusal(
+      service.create(validInput({ name: 'Twice', flows: { invoices: true, usageQuantity: true } })),
+    );
+    assert.ok(both instanceof ConnectionValidationError);
+    assert.match(both.message, /flows: invoices \(flow 3\) and usageQuantity \(flow 4\) are both on/);
+    assert.match(both.message, /reach Zuora twice.*Choose one billing mode/);
+    assert.equal((await store.list()).length, 1, 'nothing stored');
+
+    // Switching to "Zuora bills the usage" must switch the invoices off too.
+    const update = await refusal(service.update(connection.id, { flows: { usageRevenue: true } }));
+    assert.match(update.message, /usageRevenue \(flow 5\)/);
+    const usage = await service.update(connection.id, { flows: { invoices: false, usageRevenue: true } });
+    assert.equal(usage.flows.invoices, false);
+    assert.equal(usage.usageSyncMode, 'revenue', 'the one usage flow on is the default mode');
+    const mode = await refusal(service.update(connection.id, { usageSyncMode: 'quantity' }));
+    assert.match(mode.message, /usageSyncMode: quantity .* flow 4 \(usageQuantity\) is off/);
+
+    const revenueOnly = await service.create(
+      validInput({ name: 'Revenue', flows: { invoices: false, usageRevenue: true } }),
+    );
+    assert.equal(revenueOnly.connection.usageSyncMode, 'revenue');
+  });
+
   it('refuses wrong Zuora credentials, saying Zuora failed and why, and stores nothing', async () => {
     const err = await refusal(
       service.create(

@@ -304,7 +304,14 @@ export async function ingest(
       dimensions: {},
     },
   ];
-  await post(`${env.togai.url}/ingestBatch`, { events }, { authorization: `Bearer ${DEFAULT_API_TOKEN}` });
+  // Togai takes at most 500 events per ingestBatch call.
+  for (let i = 0; i < events.length; i += 500) {
+    await post(
+      `${env.togai.url}/ingestBatch`,
+      { events: events.slice(i, i + 500) },
+      { authorization: `Bearer ${DEFAULT_API_TOKEN}` },
+    );
+  }
 }
 
 /** Closes the account's billing cycle: its invoice turns DUE (generated). */
