@@ -4,29 +4,26 @@
 // The module boundaries of docs/architecture.md are enforced here, not by comments: workflow code
 // (everything the worker's workflow bundle reaches) imports no Node built-in and no I/O module, and
 // takes only types from clients, connections, activities and the Temporal client; leaves stay leaves.
+// A file gets one setting of a rule (the last matching block's), so each directory's block below
+// carries every pattern that applies to it. test/unit/lint-boundaries.test.ts plants violations.
+import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const NODE_BUILTINS = builtinModules.flatMap((m) => [m, `node:${m}`]);
 
-/** Packages that do I/O, hold process state, or are too heavy for the workflow sandbox. */
-const IO_PACKAGES = [
-  'got',
-  'express',
-  'pg',
-  'better-sqlite3',
-  'pino',
-  'p-queue',
-  'commander',
-  'yaml',
-  // Validation belongs at the boundary (clients, config, gateway); workflows get parsed data.
-  'zod',
-  '@temporalio/client',
-  '@temporalio/worker',
-  '@temporalio/activity',
-  '@temporalio/testing',
-];
+/** Packages that do I/O, hold process state, or are too heavy for the workflow sandbox (shared with the bundle check). */
+const IO_PACKAGES = JSON.parse(
+  readFileSync(new URL('./workflow-boundaries.json', import.meta.url), 'utf8'),
+).ioPackages;
+
+/** Production code never imports the simulators statically (demo mode loads them on demand). */
+const NO_SIMULATORS = {
+  group: ['@togai-zuora-sync/simulators*', '**/packages/simulators/**'],
+  allowTypeImports: true,
+  message: 'The simulators are a dev package: load them with import() where demo mode needs them.',
+};
 
 /** Layers whose values would drag I/O into the sandbox; their types are welcome. */
 const typesOnly = (layer, why) => ({
@@ -50,6 +47,7 @@ const WORKFLOW_CODE_RULES = {
         })),
       ],
       patterns: [
+        NO_SIMULATORS,
         typesOnly(
           'clients',
           'Workflows call vendors through activities; import client types only (import type).',
@@ -67,23 +65,39 @@ const WORKFLOW_CODE_RULES = {
         typesOnly('devtools', 'Dev tooling is not workflow code.'),
         typesOnly('tzs', 'The CLI is not workflow code.'),
         {
-          group: ['**/simulators/**', '@togai-zuora-sync/simulators*'],
-          message: 'Simulators are test tooling.',
-        },
-        {
           group: [
             '**/shared/process.js',
             '**/shared/versions.js',
             '**/shared/togai-signature.js',
             '**/logger.js',
             '**/config.js',
+            '**/worker.js',
+            '**/gateway.js',
+            '**/start.js',
+            '**/demo.js',
           ],
-          message: 'This module does I/O or reads the environment: not for workflow code.',
+          message: 'This module does I/O, reads the environment or is an entry point: not for workflow code.',
         },
       ],
     },
   ],
+  // import() would pull anything into the sandbox past the rule above.
+  'no-restricted-syntax': [
+    'error',
+    {
+      selector: 'ImportExpression',
+      message: 'Workflow code imports statically, and only workflow-safe modules.',
+    },
+  ],
 };
+
+const WORKFLOW_FILES = [
+  'src/workflows/**/*.ts',
+  'src/flows/**/*.ts',
+  'src/mapping/**/*.ts',
+  'src/shared/**/*.ts',
+];
+const NODE_ONLY_SHARED = ['src/shared/process.ts', 'src/shared/versions.ts', 'src/shared/togai-signature.ts'];
 
 export default tseslint.config(
   {
@@ -102,11 +116,9 @@ export default tseslint.config(
     },
   },
   {
-    // The workflow bundle's sources: workflows, flow contracts, pure mapping and the leaf helpers
-    // they share (src/shared minus its Node-only modules).
-    files: ['src/workflows/**/*.ts', 'src/flows/**/*.ts', 'src/mapping/**/*.ts', 'src/shared/**/*.ts'],
-    ignores: ['src/shared/process.ts', 'src/shared/versions.ts', 'src/shared/togai-signature.ts'],
-    rules: WORKFLOW_CODE_RULES,
+    // Production code: no static import of the simulators.
+    files: ['src/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [NO_SIMULATORS] }] },
   },
   {
     // Leaves of the dependency graph: clients know nothing of connections, activities or Temporal.
@@ -116,6 +128,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
+            NO_SIMULATORS,
             {
               group: [
                 '**/activities/**',
@@ -133,24 +146,11 @@ export default tseslint.config(
     },
   },
   {
-    // Production code never imports the simulators statically (demo mode loads them on demand).
-    files: ['src/**/*.ts'],
-    ignores: ['src/workflows/**/*.ts', 'src/flows/**/*.ts', 'src/mapping/**/*.ts', 'src/shared/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['@togai-zuora-sync/simulators*'],
-              allowTypeImports: true,
-              message:
-                'The simulators are a dev package: load them with import() where demo mode needs them.',
-            },
-          ],
-        },
-      ],
-    },
+    // The workflow bundle's sources: workflows, flow contracts, pure mapping and the leaf helpers
+    // they share (src/shared minus its Node-only modules).
+    files: WORKFLOW_FILES,
+    ignores: NODE_ONLY_SHARED,
+    rules: WORKFLOW_CODE_RULES,
   },
   {
     files: ['test/**/*.ts', 'packages/*/test/**/*.ts'],

@@ -4,20 +4,16 @@
  * (docs/architecture.md, "Workflow bundle"). Exits 1 when a package that does not belong in
  * workflow code is found.
  */
+import { readFileSync } from 'node:fs';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { PRODUCTION_WORKFLOWS_PATH } from '../src/worker.js';
 
-/** Never in the sandbox: validation, I/O and process-level packages (see eslint.config.js). */
-export const FORBIDDEN_IN_BUNDLE = [
-  'zod',
-  'got',
-  'express',
-  'pg',
-  'better-sqlite3',
-  'pino',
-  'p-queue',
-  'commander',
-];
+/** Never in the sandbox: validation, I/O and process-level packages (the list eslint.config.js enforces). */
+export const FORBIDDEN_IN_BUNDLE = (
+  JSON.parse(readFileSync(new URL('../../workflow-boundaries.json', import.meta.url), 'utf8')) as {
+    ioPackages: string[];
+  }
+).ioPackages;
 
 export interface BundleReport {
   bytes: number;

@@ -146,7 +146,10 @@ describe('tzs CLI (spawned, temp SQLite)', function () {
     assert.match(show.stdout, /secret cli-…\*\*\*\*/);
 
     // Flows: shown by `show`, switched by flags, and a double-billing configuration refused with why.
-    assert.match(show.stdout, /Flows {7}1 Zuora→Togai accounts on, 2 Togai→Zuora accounts on, 3 invoices on, 4 usage by quantity off, 5 usage by revenue off/);
+    assert.match(
+      show.stdout,
+      /Flows {7}1 Zuora→Togai accounts on, 2 Togai→Zuora accounts on, 3 invoices on, 4 usage by quantity off, 5 usage by revenue off/,
+    );
     assert.match(show.stdout, /billing mode: Togai invoices/);
     const twice = await run('connections', 'update', id, '--flow-usage-quantity', 'on');
     assert.equal(twice.code, 1);
@@ -154,7 +157,15 @@ describe('tzs CLI (spawned, temp SQLite)', function () {
     const badFlag = await run('connections', 'update', id, '--flow-invoices', 'maybe');
     assert.notEqual(badFlag.code, 0);
     assert.match(badFlag.stderr, /expected on or off/);
-    const usage = await run('connections', 'update', id, '--flow-invoices', 'off', '--flow-usage-revenue', 'on');
+    const usage = await run(
+      'connections',
+      'update',
+      id,
+      '--flow-invoices',
+      'off',
+      '--flow-usage-revenue',
+      'on',
+    );
     assert.equal(usage.code, 0, usage.stderr);
     assert.match(usage.stdout, /3 invoices off, 4 usage by quantity off, 5 usage by revenue on/);
     assert.match(usage.stdout, /billing mode: Zuora bills the usage/);

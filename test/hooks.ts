@@ -36,7 +36,15 @@ export const mochaHooks = {
     // A cold `go install` is done by `npm test` before mocha; this allows for a direct mocha run.
     this.timeout(30 * 60_000);
     // Worker lifecycle chatter at INFO drowns the test report; warnings and errors still show.
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    // Failed workflows and activities are what many tests provoke and then assert on; their WARN
+    // lines (with stacks) would bury a real problem, so only those two messages are dropped.
+    const expected = new Set(['Workflow failed', 'Activity failed']);
+    Runtime.install({
+      logger: new DefaultLogger('WARN', (entry) => {
+        if (!expected.has(entry.message))
+          console.error(`[${entry.level}] ${entry.message}`, entry.meta ?? '');
+      }),
+    });
     env = await TestWorkflowEnvironment.createLocal({
       server: {
         executable: await executable(),

@@ -1,12 +1,10 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { FAILURE } from '../shared/failures.js';
 import { TogaiClient } from '../clients/togai/client.js';
 import { ZuoraClient } from '../clients/zuora/client.js';
 import { ConnectionNotFoundError } from '../connections/errors.js';
 import type { ConnectionRecord, ConnectionSettings } from '../connections/model.js';
 import type { Logger } from '../logger.js';
-
-/** Failure type of a sync started for a connection the store does not know (deleted, or a typo). */
-export const UNKNOWN_CONNECTION = 'UnknownConnection';
 
 /** What an activity needs to talk to both vendors on behalf of one connection. */
 export interface ConnectionClients {
@@ -50,7 +48,7 @@ export class ResolvingClientSource implements ClientSource {
       if (err instanceof ConnectionNotFoundError) {
         throw ApplicationFailure.create({
           message: `No connection ${connectionId}: it was deleted or never existed; start the sync with an existing connection id`,
-          type: UNKNOWN_CONNECTION,
+          type: FAILURE.UnknownConnection,
           nonRetryable: true,
         });
       }

@@ -29,7 +29,6 @@ export type {
 } from './sweep.js';
 export {
   ResolvingClientSource,
-  UNKNOWN_CONNECTION,
   type ClientSource,
   type ConnectionClients,
   type ConnectionResolver,

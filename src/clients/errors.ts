@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { ApplicationFailure } from '@temporalio/common';
-import { FAILURE, type FailureType } from '../shared/failures.js';
+import { FAILURE, FAILURE_TYPES, type FailureType } from '../shared/failures.js';
 
 /**
  * Typed client errors, and their one translation into Temporal failures.
@@ -30,7 +30,6 @@ export interface VendorErrorDetails {
 }
 
 export abstract class VendorError extends Error {
-  abstract readonly retryable: boolean;
   /** ApplicationFailure type suffix: the full type is `${vendor}${kind}` except for AuthFailed. */
   abstract readonly kind: string;
   readonly vendor: Vendor;
@@ -48,6 +47,11 @@ export abstract class VendorError extends Error {
     this.code = details.code;
     this.vendorMessage = details.vendorMessage;
     this.requestId = details.requestId;
+  }
+
+  /** Whether Temporal should try again: the failure table's word for this type (src/shared/failures.ts). */
+  get retryable(): boolean {
+    return FAILURE_TYPES[this.failureType].retryable;
   }
 
   /** The ApplicationFailure `type` (src/shared/failures.ts) workflows match on and retry policies list. */
@@ -69,14 +73,12 @@ export abstract class VendorError extends Error {
 
 /** Network errors, timeouts, 5xx, Zuora 409 (same key in flight), Zuora codes ending 50/61/70/99. */
 export class RetryableError extends VendorError {
-  readonly retryable = true;
   readonly kind = 'Retryable';
   override readonly name = 'RetryableError';
 }
 
 /** 429: retry, but not before `retryAfterMs` when the vendor said so (Retry-After). */
 export class RateLimitedError extends VendorError {
-  readonly retryable = true;
   readonly kind = 'RateLimited';
   override readonly name = 'RateLimitedError';
   constructor(
@@ -91,21 +93,18 @@ export class RateLimitedError extends VendorError {
 
 /** 404, Zuora code ending in 40: the object is not there; retrying will not make it appear. */
 export class NotFoundError extends VendorError {
-  readonly retryable = false;
   readonly kind = 'NotFound';
   override readonly name = 'NotFoundError';
 }
 
 /** Validation 4xx and business-rule refusals: the request itself must change. */
 export class BusinessError extends VendorError {
-  readonly retryable = false;
   readonly kind = 'BusinessError';
   override readonly name = 'BusinessError';
 }
 
 /** Credentials refused (after one token refresh for Zuora), or not allowed (403). */
 export class AuthError extends VendorError {
-  readonly retryable = false;
   readonly kind = 'AuthFailed';
   override readonly name = 'AuthError';
   override get failureType(): FailureType {
@@ -118,7 +117,6 @@ export class AuthError extends VendorError {
  * shape; it needs a code change (or the vendor changed its API).
  */
 export class InvalidResponseError extends VendorError {
-  readonly retryable = false;
   readonly kind = 'InvalidResponse';
   override readonly name = 'InvalidResponseError';
 }

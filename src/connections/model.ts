@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { zuoraWebhookAuthSchema, type ConnectionSettings } from './settings.js';
+import { createConnectionInputSchema, zuoraWebhookAuthSchema, type ConnectionSettings } from './settings.js';
 
 export * from './settings.js';
 
@@ -78,15 +78,12 @@ export const rotateInputSchema = z
       .default(0),
     zuora: z
       .object({
-        clientId: z.string().trim().min(1).max(200).optional(),
-        clientSecret: z.string().min(1).max(500),
+        clientId: createConnectionInputSchema.shape.zuora.shape.clientId.optional(),
+        clientSecret: createConnectionInputSchema.shape.zuora.shape.clientSecret,
       })
       .strict()
       .optional(),
-    togai: z
-      .object({ apiToken: z.string().min(1).max(2000) })
-      .strict()
-      .optional(),
+    togai: z.object({ apiToken: createConnectionInputSchema.shape.togai.shape.apiToken }).strict().optional(),
   })
   .strict();
 export type RotateInput = z.input<typeof rotateInputSchema>;

@@ -61,10 +61,15 @@ export const zuoraCustomFieldsSchema = z.object({
     flag: 'field-invoice-id <name>',
     help: 'Invoice custom field holding the Togai invoice id',
   }),
-  /** Usage: the per-unit amount. */
+  /** Usage: the per-unit amount (text, so it stays exact). */
   usageUnitAmount: setting(customFieldName.default('TogaiUnitAmount__c'), {
     flag: 'field-unit-amount <name>',
     help: 'Usage custom field holding the per-unit amount',
+  }),
+  /** Usage: the record's key (filterable): later runs find the record by it. */
+  usageKey: setting(customFieldName.default('TogaiUsageKey__c'), {
+    flag: 'field-usage-key <name>',
+    help: 'Usage custom field holding the record key (filterable)',
   }),
 });
 export type ZuoraCustomFields = z.infer<typeof zuoraCustomFieldsSchema>;
@@ -87,7 +92,7 @@ const zuoraSettingsShape = {
   /** Zuora's Default pool allows 40 concurrent requests per tenant. */
   concurrency: setting(z.number().int().min(1).max(200).default(40), {
     flag: 'zuora-concurrency <n>',
-    help: 'max concurrent Zuora requests (default 40)',
+    help: "max concurrent Zuora requests (Zuora's Default pool allows 40)",
   }),
   invoiceStatus: setting(z.enum(['Draft', 'Posted']).default('Draft'), {
     flag: 'invoice-status <status>',
@@ -95,11 +100,11 @@ const zuoraSettingsShape = {
   }),
   defaultBillCycleDay: setting(z.number().int().min(1).max(31).default(1), {
     flag: 'bill-cycle-day <day>',
-    help: 'bill cycle day of accounts created in Zuora (default 1)',
+    help: 'bill cycle day of accounts created in Zuora',
   }),
   defaultPaymentTerm: setting(z.string().trim().min(1).max(100).default('Due Upon Receipt'), {
     flag: 'payment-term <term>',
-    help: 'payment term of accounts created in Zuora (default "Due Upon Receipt")',
+    help: 'payment term of accounts created in Zuora',
   }),
   customFields: zuoraCustomFieldsSchema.default(zuoraCustomFieldsSchema.parse({})),
 };
@@ -112,11 +117,11 @@ const togaiSettingsShape = {
   /** Togai's documented default limit is 10 requests/s for most APIs. */
   requestsPerSecond: setting(z.number().min(0.1).max(1000).default(10), {
     flag: 'togai-rps <n>',
-    help: 'max Togai requests per second (default 10)',
+    help: "max Togai requests per second (Togai's default limit is 10)",
   }),
   settingsNamespace: setting(settingsNamespace.default('zuora'), {
     flag: 'settings-namespace <ns>',
-    help: 'Togai settings namespace (default zuora)',
+    help: 'Togai settings namespace of the mapping settings',
   }),
 };
 
@@ -186,7 +191,7 @@ export function billingProblems(settings: Pick<ConnectionSettings, 'flows' | 'us
 
 const zuoraAuth = setting(zuoraWebhookAuthSchema.default('basic+hmac'), {
   flag: 'zuora-webhook-auth <auth>',
-  help: 'Zuora callout authentication (default basic+hmac)',
+  help: 'Zuora callout authentication',
   createOnly: true,
 });
 
@@ -270,15 +275,10 @@ function partialOf(schema: z.ZodType): z.ZodType | undefined {
   return inner.optional();
 }
 
-export interface UpdateConnectionPatch {
-  name?: string;
-  zuora?: Partial<Omit<ParsedCreateConnectionInput['zuora'], 'clientSecret' | 'customFields'>> & {
-    customFields?: Partial<ZuoraCustomFields>;
-  };
-  togai?: Partial<Omit<ParsedCreateConnectionInput['togai'], 'apiToken'>>;
-  flows?: Partial<Flows>;
-  usageSyncMode?: UsageSyncMode;
-}
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+/** What `update` takes: the stored settings (no secrets, no webhook auth) and the name, every leaf optional. */
+export type UpdateConnectionPatch = DeepPartial<Omit<ConnectionSettings, 'webhooks'>> & { name?: string };
 
 export const updateConnectionInputSchema = (
   partialOf(createConnectionInputSchema) as z.ZodOptional<z.ZodType>
@@ -289,6 +289,8 @@ export type UpdateConnectionInput = UpdateConnectionPatch;
 export interface SettingFlag {
   path: string[];
   meta: SettingMeta;
+  /** The value a new connection gets without the flag, for `add --help`. */
+  defaultText?: string;
   /** Enum settings: the values commander offers. */
   choices?: readonly string[];
   /** Parses the flag's text to the setting's type (numbers); validation stays with the service. */
@@ -301,9 +303,21 @@ export function settingFlags(): SettingFlag[] {
   const walk = (schema: z.ZodType, path: string[]): void => {
     const meta = schema.meta() as SettingMeta | undefined;
     let inner: z.ZodType = schema;
-    if (inner instanceof z.ZodDefault) inner = inner.unwrap() as z.ZodType;
+    let defaultText: string | undefined;
+    if (inner instanceof z.ZodDefault) {
+      const value: unknown = (inner.def as { defaultValue: unknown }).defaultValue;
+      defaultText =
+        typeof value === 'boolean'
+          ? value
+            ? 'on'
+            : 'off'
+          : typeof value === 'string' || typeof value === 'number'
+            ? String(value)
+            : undefined;
+      inner = inner.unwrap() as z.ZodType;
+    }
     if (meta?.flag) {
-      const flag: SettingFlag = { path, meta };
+      const flag: SettingFlag = { path, meta, ...(defaultText !== undefined && { defaultText }) };
       if (inner instanceof z.ZodEnum) flag.choices = inner.options as string[];
       if (inner instanceof z.ZodNumber) flag.parse = numberFlag(meta.flag, inner);
       if (inner instanceof z.ZodBoolean && meta.flag.includes('<')) {
@@ -344,12 +358,12 @@ function numberFlag(flag: string, schema: z.ZodNumber): (text: string) => number
 /** The non-secret settings a workflow decides with, as the settings activities return them. */
 export interface SyncSettings {
   flows: Flows;
-  customFields: ZuoraCustomFields;
-  settingsNamespace: string;
-  defaultBillCycleDay: number;
-  defaultPaymentTerm: string;
-  invoiceStatus: 'Draft' | 'Posted';
-  usageSyncMode: UsageSyncMode;
+  customFields: ConnectionSettings['zuora']['customFields'];
+  settingsNamespace: ConnectionSettings['togai']['settingsNamespace'];
+  defaultBillCycleDay: ConnectionSettings['zuora']['defaultBillCycleDay'];
+  defaultPaymentTerm: ConnectionSettings['zuora']['defaultPaymentTerm'];
+  invoiceStatus: ConnectionSettings['zuora']['invoiceStatus'];
+  usageSyncMode: ConnectionSettings['usageSyncMode'];
 }
 
 export function syncSettingsOf(settings: ConnectionSettings): SyncSettings {

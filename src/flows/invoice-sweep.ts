@@ -27,8 +27,8 @@ export interface SweepTogaiInvoicesInput {
   /** Starts in flight at once within a batch. Default 10. */
   concurrency?: number;
   /**
-   * Batches per run before continuing as new (default 100, about 1,200 history events), besides
-   * whenever Temporal suggests it: a long backfill never carries a large history.
+   * Batches per run before continuing as new, besides whenever Temporal suggests it (the default,
+   * at about 4,000 history events): a long backfill never carries a large history.
    */
   batchesPerRun?: number;
   /**

@@ -43,8 +43,10 @@ export const ACCOUNT_USAGE_SETTING = {
 } as const;
 
 /**
- * Usage custom field holding the record's Idempotency-Key: later runs find the record by it (an
- * object-query filter) long after Zuora's 24 h idempotency window. Must be filterable in Zuora.
+ * The default usage custom field holding the record's Idempotency-Key (the connection's
+ * `customFields.usageKey`): later runs find the record by it (an object-query filter) long after
+ * Zuora's 24 h idempotency window. Must be filterable in Zuora. Runs from before the field was a
+ * setting use this name.
  */
 export const USAGE_KEY_FIELD = 'TogaiUsageKey__c';
 
@@ -357,6 +359,8 @@ export interface ZuoraUsageOptions {
   start: string;
   end: string;
   unitAmountField: string;
+  /** Usage custom field holding `idempotencyKey` (filterable): the look-up of later runs. */
+  keyField: string;
   idempotencyKey: string;
 }
 
@@ -391,7 +395,7 @@ export function zuoraUsageFromLine(
     customFields: {
       // A string keeps the amount exact; a number field would go through a float in Zuora's UI.
       [options.unitAmountField]: figures.unitAmount,
-      [USAGE_KEY_FIELD]: options.idempotencyKey,
+      [options.keyField]: options.idempotencyKey,
     },
   };
 }

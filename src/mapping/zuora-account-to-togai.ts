@@ -13,15 +13,12 @@ import type {
  * in the workflow history (the Web UI) before it is sent.
  */
 
-/** Failure type for source data no retry can fix; every retry policy lists it as non-retryable. */
-export const INVALID_SOURCE_DATA = FAILURE.InvalidSourceData;
-
 // Togai ids are caller-chosen, at most 50 characters. Zuora ids are 32 hex characters.
 const TOGAI_ID_MAX = 50;
 const TOGAI_NAME_MIN = 3;
 
 export function invalidSourceData(message: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(message, INVALID_SOURCE_DATA);
+  return ApplicationFailure.nonRetryable(message, FAILURE.InvalidSourceData);
 }
 
 function derivedId(prefix: string, zuoraAccountId: string): string {

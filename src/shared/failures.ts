@@ -159,10 +159,6 @@ export const NEVER_RETRIED: readonly FailureType[] = [
   FAILURE.AuthFailed,
 ];
 
-export function isFailureType(type: string | undefined): type is FailureType {
-  return type !== undefined && Object.hasOwn(FAILURE_TYPES, type);
-}
-
 /** The docs table: `| type | retried | raised by | meaning | what to do |`. */
 export function failureTableMarkdown(): string {
   const rows = Object.entries(FAILURE_TYPES).map(

@@ -17,8 +17,6 @@ import { createClient, temporalAddress } from './connection.js';
  * schedule ID is derived from the connection id and a second create throws ScheduleAlreadyRunning.
  */
 
-export const SWEEP_WORKFLOW_TYPE = invoiceSweep.workflowType;
-
 export interface InvoiceSweepScheduleOptions {
   connectionId: string;
   taskQueue: string;
@@ -51,7 +49,7 @@ export async function ensureInvoiceSweepSchedule(
       spec: { intervals: [{ every: `${options.intervalSeconds}s` }] },
       action: {
         type: 'startWorkflow',
-        workflowType: SWEEP_WORKFLOW_TYPE,
+        workflowType: invoiceSweep.workflowType,
         // Scheduled runs get `{scheduleId}-{time}` IDs, so a sweep never collides with a sync.
         workflowId: scheduleId,
         taskQueue: options.taskQueue,
@@ -59,7 +57,7 @@ export async function ensureInvoiceSweepSchedule(
         workflowExecutionTimeout: '1 hour',
         typedSearchAttributes: [
           { key: SA.connectionId, value: options.connectionId },
-          { key: SA.flow, value: SWEEP_WORKFLOW_TYPE },
+          { key: SA.flow, value: invoiceSweep.workflowType },
         ],
       },
       // A sweep still running when the next is due: skip the next; it would list the same window.

@@ -11,7 +11,7 @@ import type { SearchAttributePair } from '@temporalio/common';
 import { FLOW, syncWorkflowId, type StartSyncStatus, type SyncRequest } from '../flows/index.js';
 import { SA } from '../shared/search-attributes.js';
 
-export type { StartSyncStatus, SyncRequest } from '../flows/index.js';
+export type { SyncRequest } from '../flows/index.js';
 
 /**
  * The one way a sync workflow is started (webhooks today; sweeps and backfills later), so every
@@ -87,8 +87,6 @@ function plan(request: SyncRequest): Plan {
       };
   }
 }
-
-export { syncWorkflowId };
 
 export interface StartSyncOptions {
   /**

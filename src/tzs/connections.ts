@@ -25,7 +25,11 @@ function addSettingsOptions(cmd: Command, forCreate: boolean): Command {
   cmd.option('-f, --file <path>', 'connection document, JSON or YAML (- for stdin); flags override it');
   for (const flag of settingFlags()) {
     if (flag.meta.createOnly && !forCreate) continue;
-    const option = new Option(`--${flag.meta.flag}`, flag.meta.help);
+    const help =
+      forCreate && flag.defaultText !== undefined
+        ? `${flag.meta.help} (default ${flag.defaultText})`
+        : flag.meta.help;
+    const option = new Option(`--${flag.meta.flag}`, help);
     if (flag.choices) option.choices(flag.choices);
     const parse = flag.parse;
     if (parse) {
@@ -40,6 +44,32 @@ function addSettingsOptions(cmd: Command, forCreate: boolean): Command {
     cmd.addOption(option);
   }
   return cmd.option('--json', 'print JSON');
+}
+
+/**
+ * A validation problem as the CLI user can act on it: `zuora.clientId: …` names its flag, and a
+ * value the command needs but did not get says which flags give it (a whole missing branch, such
+ * as `zuora`, lists its required flags).
+ */
+export function problemForCli(problem: string): string {
+  const colon = problem.indexOf(': ');
+  if (colon < 0) return problem;
+  const path = problem.slice(0, colon);
+  const message = problem.slice(colon + 2);
+  const flags = settingFlags();
+  const missing = /received undefined/.test(message);
+  const exact = flags.find((f) => f.path.join('.') === path);
+  if (exact)
+    return `--${exact.meta.flag.split(' ')[0]}: ${missing ? 'missing (give the flag, or set it in --file)' : message}`;
+  const under = flags.filter(
+    (f) => f.path.join('.').startsWith(`${path}.`) && f.defaultText === undefined && !f.meta.createOnly,
+  );
+  const secrets = flags.filter((f) => f.path.join('.').startsWith(`${path}.`) && f.meta.secret);
+  if (missing && under.length + secrets.length > 0) {
+    const names = [...under, ...secrets].map((f) => `--${f.meta.flag.split(' ')[0]}`);
+    return `${path}: missing: give ${names.join(', ')} (or set them in --file)`;
+  }
+  return problem;
 }
 
 /** The create/update document the flags describe (undefined flags leave the file's value). */

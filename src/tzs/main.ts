@@ -7,7 +7,7 @@
 import { Command } from 'commander';
 import { errorAnswer } from '../connections/errors.js';
 import { isMain } from '../shared/process.js';
-import { connectionsCommand } from './connections.js';
+import { connectionsCommand, problemForCli } from './connections.js';
 
 export function buildProgram(): Command {
   return new Command('tzs')
@@ -22,6 +22,8 @@ function report(err: unknown, json: boolean): number {
     error: 'failed',
     message: err instanceof Error ? err.message : String(err),
   };
+  if (body.problems && !json)
+    body.message = `Invalid connection: ${body.problems.map(problemForCli).join('; ')}`;
   process.stderr.write(json ? `${JSON.stringify(body, null, 2)}\n` : `error: ${body.message}\n`);
   return 1;
 }

@@ -59,6 +59,8 @@ export async function syncUsage(ctx: UsageContext): Promise<UsagePart> {
 
   const { connectionId, invoice, settings } = ctx;
   const namespace = settings.settingsNamespace;
+  // Settings read by runs from before the field was a setting lack it: the name it always had.
+  const keyField = settings.customFields.usageKey ?? USAGE_KEY_FIELD;
   const usage: UsageRecordSynced[] = [];
   const skipped: SkippedUsageLine[] = [];
   const skip = (line: { index: number; description: string }, s: Skip, meterId?: string): void => {
@@ -98,7 +100,7 @@ export async function syncUsage(ctx: UsageContext): Promise<UsagePart> {
     const { mapping } = decided;
     const figures = usageFigures(mapping.mode, line.quantity, meterRevenue(invoice, meterId));
     const key = zuoraUsageCreateKey(connectionId, invoice.id, meterId);
-    const existing = await acts.zuoraFindUsagesByField({ connectionId, field: USAGE_KEY_FIELD, value: key });
+    const existing = await acts.zuoraFindUsagesByField({ connectionId, field: keyField, value: key });
     const found = existing[0];
     if (found !== undefined) {
       usage.push({ meterId, mode: mapping.mode, zuoraUsageId: found, ...figures, outcome: 'adopted' });
@@ -124,6 +126,7 @@ export async function syncUsage(ctx: UsageContext): Promise<UsagePart> {
       start: invoice.startDate ?? invoice.invoiceDate,
       end: invoice.endDate ?? invoice.invoiceDate,
       unitAmountField: settings.customFields.usageUnitAmount,
+      keyField,
       idempotencyKey: key,
     });
     try {
@@ -199,6 +202,7 @@ async function legacySyncUsage(ctx: UsageContext): Promise<UsagePart> {
         start,
         end,
         unitAmountField: settings.customFields.usageUnitAmount,
+        keyField: USAGE_KEY_FIELD,
         idempotencyKey: key,
       });
       id = (await acts.zuoraCreateUsage({ connectionId, body, idempotencyKey: key })).id;

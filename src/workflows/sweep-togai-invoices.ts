@@ -110,7 +110,9 @@ export async function sweepTogaiInvoices(input: SweepTogaiInvoicesInput): Promis
     }
     batches++;
     // Very many invoices: keep the history small; the state (checkpoint included) goes along.
-    const historyFull = workflowInfo().continueAsNewSuggested || batches >= (input.batchesPerRun ?? 100);
+    const historyFull =
+      workflowInfo().continueAsNewSuggested ||
+      (input.batchesPerRun !== undefined && batches >= input.batchesPerRun);
     if (state.statusIndex < SWEPT_STATUSES.length && historyFull) {
       await continueAsNew<typeof sweepTogaiInvoices>({ ...input, resume: state });
     }

@@ -120,6 +120,7 @@ function record(id: string, name: string, version = 1): ConnectionRecord {
           accountTogaiAccountId: 'TogaiAccountId__c',
           invoiceTogaiInvoiceId: 'TogaiInvoiceId__c',
           usageUnitAmount: 'TogaiUnitAmount__c',
+          usageKey: 'TogaiUsageKey__c',
         },
       },
       togai: { baseUrl: 'https://api.togai.com', requestsPerSecond: 10, settingsNamespace: 'zuora' },

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
-import { ResolvingClientSource, UNKNOWN_CONNECTION } from '../../src/activities/index.js';
+import { ResolvingClientSource } from '../../src/activities/index.js';
+import { FAILURE } from '../../src/shared/failures.js';
 import { startSimulatedConnection, type SimulatedConnection } from '../helpers/simulators.js';
 
 describe('ResolvingClientSource (clients per connection for activities)', () => {
@@ -34,7 +35,7 @@ describe('ResolvingClientSource (clients per connection for activities)', () => 
     const source = new ResolvingClientSource(env.service);
     await assert.rejects(source.forConnection('conn_nosuchthing'), (err: unknown) => {
       assert.ok(err instanceof ApplicationFailure);
-      assert.equal(err.type, UNKNOWN_CONNECTION);
+      assert.equal(err.type, FAILURE.UnknownConnection);
       assert.equal(err.nonRetryable, true);
       assert.match(err.message, /conn_nosuchthing/);
       return true;

@@ -13,7 +13,6 @@ import {
   ensureInvoiceSweepSchedule,
   ensureInvoiceSweepScheduleFor,
   ensureInvoiceSweepSchedules,
-  SWEEP_WORKFLOW_TYPE,
 } from '../../src/temporal/schedules.js';
 import { startSync, type StartSyncDeps } from '../../src/temporal/start-sync.js';
 import type { SweepTogaiInvoicesInput, SweepTogaiInvoicesResult } from '../../src/flows/index.js';
@@ -114,7 +113,7 @@ describe('Invoice sweep (real Temporal schedule and worker, Togai simulator)', f
       );
       assert.equal(desc.policies.overlap, ScheduleOverlapPolicy.SKIP);
       assert.equal(desc.action.type, 'startWorkflow');
-      assert.equal(desc.action.workflowType, SWEEP_WORKFLOW_TYPE);
+      assert.equal(desc.action.workflowType, FLOW.invoiceSweep);
       assert.equal(desc.action.taskQueue, 'tq-sched');
       assert.deepEqual(desc.action.args, [{ connectionId, overlapMs: 600_000 }]);
 

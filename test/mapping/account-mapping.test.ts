@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
+import { FAILURE } from '../../src/shared/failures.js';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TogaiAccount, TogaiCustomer } from '../../src/clients/togai/schemas.js';
 import type { ZuoraAccount } from '../../src/clients/zuora/schemas.js';
 import {
-  INVALID_SOURCE_DATA,
   togaiAccountIdFor,
   togaiCustomerFromZuoraAccount,
   togaiCustomerIdFor,
@@ -35,7 +35,7 @@ function zuoraAccount(overrides: Partial<ZuoraAccount> = {}): ZuoraAccount {
 function isInvalidSourceData(pattern: RegExp) {
   return (err: unknown): boolean =>
     err instanceof ApplicationFailure &&
-    err.type === INVALID_SOURCE_DATA &&
+    err.type === FAILURE.InvalidSourceData &&
     err.nonRetryable === true &&
     pattern.test(err.message);
 }

@@ -372,6 +372,7 @@ describe('Usage mapping (Togai usage lines → Zuora usage records)', () => {
       start: '2026-10-01T00:00:00.000Z',
       end: '2026-11-01T00:00:00.000Z',
       unitAmountField: 'TogaiUnitAmount__c',
+      keyField: USAGE_KEY_FIELD,
       idempotencyKey: 'tzs1:key',
     };
     const route = {

@@ -3,7 +3,8 @@ import type { TogaiSeed } from './seed.js';
 /**
  * What `npm run sim:togai` starts with (unless TOGAI_SIM_SEED_FILE or TOGAI_SIM_DEMO_SEED=0 say
  * otherwise): two usage meters, one per-unit and one tiered, priced in USD and EUR, each with
- * settings naming the Zuora subscription and charge it bills to, and one customer with an account.
+ * settings naming the Zuora product rate plan charge it is rated by (namespace `zuora`, as a
+ * connection's default), and one customer with an account.
  */
 export const DEMO_SEED: TogaiSeed = {
   usageMeters: [
@@ -15,18 +16,18 @@ export const DEMO_SEED: TogaiSeed = {
       eventSchemaName: 'api_call',
       settings: [
         {
-          id: 'zuora_subscription_id',
-          namespace: 'USER',
-          name: 'Zuora subscription',
+          id: 'zuora_product_rate_plan_charge',
+          namespace: 'zuora',
+          name: 'Zuora product rate plan charge',
           dataType: 'STRING',
-          value: 'A-S00000001',
+          value: 'PRPC-00000001',
         },
         {
-          id: 'zuora_charge_id',
-          namespace: 'USER',
-          name: 'Zuora charge',
+          id: 'zuora_uom',
+          namespace: 'zuora',
+          name: 'Zuora unit of measure',
           dataType: 'STRING',
-          value: 'C-00000001',
+          value: 'Each',
         },
       ],
     },
@@ -39,18 +40,18 @@ export const DEMO_SEED: TogaiSeed = {
       eventSchemaName: 'storage',
       settings: [
         {
-          id: 'zuora_subscription_id',
-          namespace: 'USER',
-          name: 'Zuora subscription',
+          id: 'zuora_product_rate_plan_charge',
+          namespace: 'zuora',
+          name: 'Zuora product rate plan charge',
           dataType: 'STRING',
-          value: 'A-S00000001',
+          value: 'PRPC-00000002',
         },
         {
-          id: 'zuora_charge_id',
-          namespace: 'USER',
-          name: 'Zuora charge',
+          id: 'zuora_uom',
+          namespace: 'zuora',
+          name: 'Zuora unit of measure',
           dataType: 'STRING',
-          value: 'C-00000002',
+          value: 'GB',
         },
       ],
     },
