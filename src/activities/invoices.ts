@@ -20,7 +20,7 @@ import { allPages } from './paging.js';
 /** The non-secret settings the invoice workflow decides with (from the one settings shape). */
 export type InvoiceSyncSettings = Pick<
   SyncSettings,
-  'flows' | 'customFields' | 'settingsNamespace' | 'invoiceStatus' | 'usageSyncMode'
+  'flows' | 'customFields' | 'settingsNamespace' | 'invoiceStatus' | 'usageSyncMode' | 'mapping'
 >;
 
 export interface ZuoraInvoiceRef {
@@ -40,9 +40,9 @@ export function createInvoiceActivities(source: ClientSource) {
   return {
     async getInvoiceSyncSettings({ connectionId }: ConnectionInput): Promise<InvoiceSyncSettings> {
       const { settings } = await clients(connectionId);
-      const { flows, customFields, settingsNamespace, invoiceStatus, usageSyncMode } =
+      const { flows, customFields, settingsNamespace, invoiceStatus, usageSyncMode, mapping } =
         syncSettingsOf(settings);
-      return { flows, customFields, settingsNamespace, invoiceStatus, usageSyncMode };
+      return { flows, customFields, settingsNamespace, invoiceStatus, usageSyncMode, mapping };
     },
 
     /** The invoice with its line trees; null when Togai does not know it. */

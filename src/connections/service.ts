@@ -169,10 +169,13 @@ export class ConnectionService {
       ...s,
       zuora: {
         ...s.zuora,
-        ...definedOnly({ ...z0, customFields: undefined }),
+        ...definedOnly({ ...z0, customFields: undefined, currencyDecimals: undefined }),
         endpoint: zuora.url,
         customEndpoint: zuora.customEndpoint,
         customFields: { ...s.zuora.customFields, ...definedOnly(z0.customFields ?? {}) },
+        // A record is replaced whole (the update schema takes it as one value).
+        currencyDecimals:
+          (z0.currencyDecimals as Record<string, number> | undefined) ?? s.zuora.currencyDecimals,
       },
       togai: { ...s.togai, ...definedOnly(t0), baseUrl: togai.url },
       flows: { ...s.flows, ...definedOnly(patch.flows ?? {}) },

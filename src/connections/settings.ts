@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Flows } from '../flows/common.js';
+import { isTimeZone } from '../mapping/dates.js';
 
 /**
  * The one connection-settings shape. Every setting is declared here once, with its rule, its
@@ -39,6 +40,10 @@ export type ZuoraWebhookAuth = z.infer<typeof zuoraWebhookAuthSchema>;
 export const usageSyncModeSchema = z.enum(['quantity', 'revenue']);
 /** quantity: Zuora quantity = Togai quantity, per-unit amount carried; revenue: quantity = revenue, unit 1. */
 export type UsageSyncMode = z.infer<typeof usageSyncModeSchema>;
+
+const timeZoneName = z
+  .string()
+  .refine(isTimeZone, 'expected an IANA time zone name, e.g. America/Los_Angeles, Europe/Berlin or UTC');
 
 const settingsNamespace = z
   .string()
@@ -107,6 +112,46 @@ const zuoraSettingsShape = {
     help: 'payment term of accounts created in Zuora',
   }),
   customFields: zuoraCustomFieldsSchema.default(zuoraCustomFieldsSchema.parse({})),
+  /** The tenant's time zone (Zuora: Settings > Billing > tenant profile): it reads our offset-less date-times in it. */
+  timeZone: setting(timeZoneName.default('America/Los_Angeles'), {
+    flag: 'zuora-time-zone <zone>',
+    help: "the Zuora tenant's time zone (IANA name, e.g. Europe/Berlin)",
+  }),
+  /** Where the tenant's currency decimal places differ from ISO 4217 (Zuora: Customize Currencies). */
+  currencyDecimals: setting(
+    z
+      .record(z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code'), z.number().int().min(0).max(6))
+      .default({}),
+    {
+      flag: 'currency-decimals <list>',
+      help: 'currencies whose decimal places the tenant sets other than ISO 4217, e.g. JPY=0,CLP=2',
+    },
+  ),
+  /** Togai's taxes as Zuora taxation items (needs Zuora Taxation) or as invoice items of their own. */
+  taxLines: setting(z.enum(['taxation-items', 'invoice-items']).default('taxation-items'), {
+    flag: 'tax-lines <how>',
+    help: 'Togai taxes as Zuora taxation items (Zuora Taxation on) or as invoice items',
+  }),
+  /** Tax code sent with every taxation item, when the tenant needs one. */
+  taxCode: setting(z.string().trim().min(1).max(64).optional(), {
+    flag: 'tax-code <code>',
+    help: 'tax code sent with taxation items',
+  }),
+  /** Togai charge lines of amount 0 on the Zuora invoice: kept (free usage shows) or left out. */
+  zeroAmountLines: setting(z.enum(['include', 'omit']).default('include'), {
+    flag: 'zero-amount-lines <what>',
+    help: 'charge lines of amount 0 on the Zuora invoice',
+  }),
+  /** A Togai invoice totalling 0 (fully credited, free plan): create the Zuora invoice, or skip it. */
+  zeroTotalInvoices: setting(z.enum(['create', 'skip']).default('create'), {
+    flag: 'zero-total-invoices <what>',
+    help: 'Togai invoices totalling 0: create the Zuora invoice or skip it',
+  }),
+  /** Usage lines of quantity 0: skipped (a record of nothing is noise) or synced. */
+  zeroQuantityUsage: setting(z.enum(['skip', 'sync']).default('skip'), {
+    flag: 'zero-quantity-usage <what>',
+    help: 'usage lines of quantity 0: skip them or sync them as records',
+  }),
 };
 
 const togaiSettingsShape = {
@@ -118,6 +163,11 @@ const togaiSettingsShape = {
   requestsPerSecond: setting(z.number().min(0.1).max(1000).default(10), {
     flag: 'togai-rps <n>',
     help: "max Togai requests per second (Togai's default limit is 10)",
+  }),
+  /** The zone Togai's billing periods are calendar days of (its organization's). */
+  timeZone: setting(timeZoneName.default('UTC'), {
+    flag: 'togai-time-zone <zone>',
+    help: "the time zone of Togai's billing calendar (IANA name)",
   }),
   settingsNamespace: setting(settingsNamespace.default('zuora'), {
     flag: 'settings-namespace <ns>',
@@ -320,6 +370,7 @@ export function settingFlags(): SettingFlag[] {
       const flag: SettingFlag = { path, meta, ...(defaultText !== undefined && { defaultText }) };
       if (inner instanceof z.ZodEnum) flag.choices = inner.options as string[];
       if (inner instanceof z.ZodNumber) flag.parse = numberFlag(meta.flag, inner);
+      if (inner instanceof z.ZodRecord) flag.parse = recordFlag(meta.flag);
       if (inner instanceof z.ZodBoolean && meta.flag.includes('<')) {
         flag.choices = ['on', 'off'];
         flag.parse = (text) => {
@@ -339,6 +390,26 @@ export function settingFlags(): SettingFlag[] {
   };
   walk(createConnectionInputSchema, []);
   return flags;
+}
+
+/** `JPY=0,CLP=2` → `{ JPY: 0, CLP: 2 }` (the service validates each entry). */
+function recordFlag(flag: string): (text: string) => Record<string, number> {
+  const name = flag.split(' ')[0] ?? flag;
+  return (text) =>
+    Object.fromEntries(
+      text
+        .split(',')
+        .filter((p) => p.trim() !== '')
+        .map((pair) => {
+          const [key, value] = pair.split('=');
+          if (!key || value === undefined || value.trim() === '' || !Number.isInteger(Number(value))) {
+            throw new RangeError(
+              `--${name}: expected CODE=digits pairs separated by commas, e.g. JPY=0,CLP=2`,
+            );
+          }
+          return [key.trim().toUpperCase(), Number(value)];
+        }),
+    );
 }
 
 function numberFlag(flag: string, schema: z.ZodNumber): (text: string) => number {
@@ -364,6 +435,16 @@ export interface SyncSettings {
   defaultPaymentTerm: ConnectionSettings['zuora']['defaultPaymentTerm'];
   invoiceStatus: ConnectionSettings['zuora']['invoiceStatus'];
   usageSyncMode: ConnectionSettings['usageSyncMode'];
+  /** How money, dates, taxes and zero lines reach Zuora (issue 11). */
+  mapping: Pick<
+    ConnectionSettings['zuora'],
+    | 'currencyDecimals'
+    | 'taxLines'
+    | 'taxCode'
+    | 'zeroAmountLines'
+    | 'zeroTotalInvoices'
+    | 'zeroQuantityUsage'
+  > & { togaiTimeZone: string; zuoraTimeZone: string };
 }
 
 export function syncSettingsOf(settings: ConnectionSettings): SyncSettings {
@@ -375,5 +456,15 @@ export function syncSettingsOf(settings: ConnectionSettings): SyncSettings {
     defaultPaymentTerm: settings.zuora.defaultPaymentTerm,
     invoiceStatus: settings.zuora.invoiceStatus,
     usageSyncMode: settings.usageSyncMode,
+    mapping: {
+      currencyDecimals: settings.zuora.currencyDecimals,
+      taxLines: settings.zuora.taxLines,
+      ...(settings.zuora.taxCode !== undefined && { taxCode: settings.zuora.taxCode }),
+      zeroAmountLines: settings.zuora.zeroAmountLines,
+      zeroTotalInvoices: settings.zuora.zeroTotalInvoices,
+      zeroQuantityUsage: settings.zuora.zeroQuantityUsage,
+      togaiTimeZone: settings.togai.timeZone,
+      zuoraTimeZone: settings.zuora.timeZone,
+    },
   };
 }

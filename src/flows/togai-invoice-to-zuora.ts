@@ -1,6 +1,8 @@
 import { FAILURE, type FailureType } from '../shared/failures.js';
 import type { DecimalString } from '../shared/money.js';
 import type { UsageSyncMode } from '../connections/settings.js';
+import type { FittedField } from '../mapping/fit.js';
+import type { RoundingReport } from '../mapping/invoice-togai-to-zuora.js';
 import type { SkipKind } from '../mapping/usage-togai-to-zuora.js';
 import { VENDOR_CALL_FAILURES, vendorActivityOptions, type BillingMode, type SyncTrigger } from './common.js';
 
@@ -27,6 +29,8 @@ export interface UsageRecordSynced {
   quantity: DecimalString;
   /** Per unit, in the invoice's currency. */
   unitAmount: DecimalString;
+  /** Revenue mode: Togai's exact revenue, when rounding to the currency changed the quantity sent. */
+  exactQuantity?: DecimalString;
   outcome: 'created' | 'adopted';
   /** The subscription and its charge the record bills to (records this run created). */
   subscriptionNumber?: string;
@@ -62,8 +66,12 @@ export interface InvoiceSyncResult {
   zuoraAccountId: string;
   zuoraInvoiceId?: string;
   zuoraInvoiceNumber?: string;
-  /** Flow 3: both invoice totals in the invoice's currency (ISO 4217 code). */
+  /** Flow 3: both invoice totals in the invoice's currency (ISO 4217 code); Togai's exact, Zuora's at its precision. */
   totals?: { currency: string; togai: DecimalString; zuora: DecimalString };
+  /** Flow 3: how amounts were rounded to the currency's decimal places (every line that moved). */
+  rounding?: RoundingReport;
+  /** Texts cut to Zuora's field limits (lengths only), and where the full text was kept. */
+  fitted?: FittedField[];
   usage: UsageRecordSynced[];
   skipped: SkippedUsageLine[];
 }
@@ -79,6 +87,7 @@ export const togaiInvoiceToZuora = {
     FAILURE.InvoiceNotGenerated,
     FAILURE.CurrencyMismatch,
     FAILURE.TotalMismatch,
+    FAILURE.NegativeInvoice,
     FAILURE.AccountNotLinked,
     FAILURE.TooManyInvoiceItems,
     ...VENDOR_CALL_FAILURES,

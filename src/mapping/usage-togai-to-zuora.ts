@@ -1,7 +1,14 @@
 import type { TogaiInvoice, TogaiInvoiceLine, TogaiSetting } from '../clients/togai/schemas.js';
 import type { ZuoraCreateUsageRequest } from '../clients/zuora/schemas.js';
 import type { UsageSyncMode } from '../connections/settings.js';
-import { Decimal, isZero, normalize, toDecimal, type DecimalString } from '../shared/money.js';
+import {
+  Decimal,
+  isZero,
+  normalize,
+  roundToCurrency,
+  toDecimal,
+  type DecimalString,
+} from '../shared/money.js';
 
 /**
  * Flows 4 and 5's pure part: which Togai usage meter a usage line belongs to, where that meter
@@ -156,6 +163,7 @@ export const SKIP_KINDS = {
   'ambiguous-subscription': { pending: true },
   refused: { pending: true },
   'flow-off': { pending: false },
+  'zero-quantity': { pending: false },
 } as const;
 export type SkipKind = keyof typeof SKIP_KINDS;
 
@@ -364,15 +372,27 @@ export interface ZuoraUsageOptions {
   idempotencyKey: string;
 }
 
-/** The quantity and per-unit amount a line becomes in Zuora, by mode. */
+/**
+ * The quantity and per-unit amount a line becomes in Zuora, by mode. In revenue mode the quantity
+ * is money: with `currency` given it is rounded half-up to the currency's decimal places (what
+ * Zuora bills at unit price 1), and `exactQuantity` keeps Togai's figure when that changed it.
+ */
 export function usageFigures(
   mode: UsageSyncMode,
   quantity: DecimalString,
   revenue: { revenue: DecimalString; valuePerQuantity?: DecimalString },
-): { quantity: DecimalString; unitAmount: DecimalString } {
-  return mode === 'quantity'
-    ? { quantity, unitAmount: unitAmount(revenue.revenue, quantity, revenue.valuePerQuantity) }
-    : { quantity: revenue.revenue, unitAmount: '1' };
+  currency?: { code: string; decimals: Readonly<Record<string, number>> },
+): { quantity: DecimalString; unitAmount: DecimalString; exactQuantity?: DecimalString } {
+  if (mode === 'quantity') {
+    return { quantity, unitAmount: unitAmount(revenue.revenue, quantity, revenue.valuePerQuantity) };
+  }
+  if (!currency) return { quantity: revenue.revenue, unitAmount: '1' };
+  const rounded = normalize(roundToCurrency(revenue.revenue, currency.code, currency.decimals));
+  return {
+    quantity: rounded,
+    unitAmount: '1',
+    ...(!toDecimal(rounded).equals(toDecimal(revenue.revenue)) && { exactQuantity: revenue.revenue }),
+  };
 }
 
 export function zuoraUsageFromLine(

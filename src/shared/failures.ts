@@ -128,6 +128,14 @@ export const FAILURE_TYPES = {
     action:
       'Compare both invoices (figures in the failure), correct the Zuora invoice or report the mapping, retry.',
   },
+  NegativeInvoice: {
+    retryable: false,
+    raisedBy: 'workflow',
+    meaning:
+      'The Togai invoice totals less than zero: Zuora records that as a credit memo, not a standalone invoice',
+    action:
+      'Create the credit memo in Zuora (or settle the invoice in Togai); the sync then has nothing to add.',
+  },
   AccountNotLinked: {
     retryable: false,
     raisedBy: 'workflow',

@@ -1,3 +1,4 @@
+import { code as iso4217 } from 'currency-codes';
 import { Decimal as DecimalJs } from 'decimal.js';
 
 /**
@@ -83,28 +84,73 @@ export function negate(a: DecimalString): DecimalString {
   return normalize(toDecimal(a).negated());
 }
 
-const minorUnitCache = new Map<string, number>();
-
 /**
- * Digits after the decimal point of a currency (ISO 4217 minor units): USD 2, JPY 0, BHD 3.
- * Node's ICU data knows the table, so we do not keep our own copy.
+ * Digits after the decimal point of a currency (ISO 4217 "minor unit": USD 2, JPY 0, BHD 3), from
+ * the `currency-codes` package's copy of the ISO 4217 list, unless `overrides` (a Zuora tenant's
+ * own currency settings, the connection's `zuora.currencyDecimals`) say otherwise.
+ * Throws RangeError for a code that is not ISO 4217.
  */
-export function minorUnits(currency: string): number {
+export function minorUnits(currency: string, overrides: Readonly<Record<string, number>> = {}): number {
   const code = currency.toUpperCase();
-  let digits = minorUnitCache.get(code);
-  if (digits === undefined) {
-    if (!/^[A-Z]{3}$/.test(code)) throw new RangeError(`Not an ISO 4217 currency code: ${currency}`);
-    digits = new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions()
-      .maximumFractionDigits;
-    if (digits === undefined) throw new RangeError(`Unknown minor units for currency ${currency}`);
-    minorUnitCache.set(code, digits);
-  }
+  const override = overrides[code];
+  if (override !== undefined) return override;
+  const digits = iso4217(code)?.digits;
+  if (digits === undefined) throw new RangeError(`Not an ISO 4217 currency code: ${currency}`);
   return digits;
 }
 
-/** Rounds (half-up) to the currency's minor unit and writes exactly that many decimals: "12.30". */
-export function roundToCurrency(amount: DecimalString, currency: string): DecimalString {
-  return toDecimal(amount).toFixed(minorUnits(currency), Decimal.ROUND_HALF_UP);
+/**
+ * The one rounding rule for amounts sent to Zuora: half-up (away from zero for negatives, as
+ * Zuora's "Round half up") to the currency's minor units, written with exactly that many
+ * decimals: "12.30", JPY "14".
+ */
+export function roundToCurrency(
+  amount: DecimalString,
+  currency: string,
+  overrides: Readonly<Record<string, number>> = {},
+): DecimalString {
+  return toDecimal(amount).toFixed(minorUnits(currency, overrides), Decimal.ROUND_HALF_UP);
+}
+
+/**
+ * Rounds each amount to the currency and makes the rounded amounts add up to the rounded total
+ * (largest remainder: the residual, in minor units, goes one unit at a time to the amounts whose
+ * rounding lost the most, largest amount first on ties), so a Zuora document built from them
+ * totals exactly what the source totals at that precision. Returns the rounded amounts in input
+ * order and the rounding differences (rounded - exact) for the report.
+ */
+export function roundAllocating(
+  amounts: readonly DecimalString[],
+  currency: string,
+  overrides: Readonly<Record<string, number>> = {},
+): { rounded: DecimalString[]; total: DecimalString; exactTotal: DecimalString } {
+  const digits = minorUnits(currency, overrides);
+  const unit = new Decimal(10).pow(-digits);
+  const exact = amounts.map((a) => toDecimal(a));
+  const exactTotal = exact.reduce((t, a) => t.plus(a), new Decimal(0));
+  const total = exactTotal.toDecimalPlaces(digits, Decimal.ROUND_HALF_UP);
+  const rounded = exact.map((a) => a.toDecimalPlaces(digits, Decimal.ROUND_HALF_UP));
+  let residual = total.minus(rounded.reduce((t, a) => t.plus(a), new Decimal(0)));
+  // Who lost the most by rounding gets the first unit back (or gives the first one up).
+  const order = exact
+    .map((a, i) => ({ i, lost: a.minus(rounded[i] ?? 0), size: a.abs() }))
+    .sort(
+      (x, y) =>
+        (residual.isPositive() ? y.lost.comparedTo(x.lost) : x.lost.comparedTo(y.lost)) ||
+        y.size.comparedTo(x.size),
+    );
+  for (let k = 0; !residual.isZero() && order.length > 0; k = (k + 1) % order.length) {
+    const step = residual.isPositive() ? unit : unit.negated();
+    const target = order[k];
+    if (!target) break;
+    rounded[target.i] = (rounded[target.i] ?? new Decimal(0)).plus(step);
+    residual = residual.minus(step);
+  }
+  return {
+    rounded: rounded.map((r) => r.toFixed(digits)),
+    total: total.toFixed(digits),
+    exactTotal: normalize(exactTotal),
+  };
 }
 
 /** For people and logs: "12.30 USD". Not for machines: they get decimal strings. */

@@ -23,7 +23,10 @@ import {
   type Skip,
   type SubscriptionCharges,
 } from '../mapping/usage-togai-to-zuora.js';
+import { billingPeriod, zuoraLocalDateTime } from '../mapping/dates.js';
 import { FAILURE } from '../shared/failures.js';
+import { isZero } from '../shared/money.js';
+import { invoiceMappingDefaults } from './invoice-settings.js';
 import { zuoraUsageCreateKey } from '../shared/idempotency.js';
 
 const acts = proxyActivities<Activities>(togaiInvoiceToZuora.activityOptions);
@@ -36,6 +39,8 @@ export interface UsagePart {
 
 export interface UsageContext {
   connectionId: string;
+  /** The invoice's currency (ISO 4217): revenue-mode quantities are money at its precision. */
+  currency: string;
   invoice: TogaiInvoice;
   settings: InvoiceSyncSettings;
   flows: Flows;
@@ -61,6 +66,9 @@ export async function syncUsage(ctx: UsageContext): Promise<UsagePart> {
   const namespace = settings.settingsNamespace;
   // Settings read by runs from before the field was a setting lack it: the name it always had.
   const keyField = settings.customFields.usageKey ?? USAGE_KEY_FIELD;
+  const options = invoiceMappingDefaults(settings);
+  // Calendar days of Togai's period, sent without an offset: Zuora reads them in the tenant's zone.
+  const period = billingPeriod(invoice, options.togaiTimeZone);
   const usage: UsageRecordSynced[] = [];
   const skipped: SkippedUsageLine[] = [];
   const skip = (line: { index: number; description: string }, s: Skip, meterId?: string): void => {
@@ -98,7 +106,18 @@ export async function syncUsage(ctx: UsageContext): Promise<UsagePart> {
       continue;
     }
     const { mapping } = decided;
-    const figures = usageFigures(mapping.mode, line.quantity, meterRevenue(invoice, meterId));
+    const figures = usageFigures(mapping.mode, line.quantity, meterRevenue(invoice, meterId), {
+      code: ctx.currency,
+      decimals: options.currencyDecimals,
+    });
+    if (isZero(figures.quantity) && options.zeroQuantityUsage === 'skip') {
+      skip(
+        line,
+        { kind: 'zero-quantity', reason: 'quantity 0: no usage record (zuora.zeroQuantityUsage is skip)' },
+        meterId,
+      );
+      continue;
+    }
     const key = zuoraUsageCreateKey(connectionId, invoice.id, meterId);
     const existing = await acts.zuoraFindUsagesByField({ connectionId, field: keyField, value: key });
     const found = existing[0];
@@ -123,8 +142,8 @@ export async function syncUsage(ctx: UsageContext): Promise<UsagePart> {
       zuoraAccountId: ctx.zuoraAccountId,
       togaiInvoiceId: invoice.id,
       meterId,
-      start: invoice.startDate ?? invoice.invoiceDate,
-      end: invoice.endDate ?? invoice.invoiceDate,
+      start: zuoraLocalDateTime(period.start, '00:00:00'),
+      end: zuoraLocalDateTime(period.end, '23:59:59'),
       unitAmountField: settings.customFields.usageUnitAmount,
       keyField,
       idempotencyKey: key,

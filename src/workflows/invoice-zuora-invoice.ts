@@ -4,21 +4,22 @@ import type { InvoiceSyncSettings, ZuoraInvoiceRef } from '../activities/invoice
 import type { TogaiInvoice } from '../clients/togai/schemas.js';
 import { togaiInvoiceToZuora, type InvoiceSyncResult } from '../flows/index.js';
 import {
-  itemsTotal,
-  MAX_ZUORA_INVOICE_ITEMS,
-  togaiChargeLines,
+  plannedTotal,
   zuoraInvoiceFromTogai,
+  type RoundingReport,
 } from '../mapping/invoice-togai-to-zuora.js';
+import type { FittedField } from '../mapping/fit.js';
 import { FAILURE } from '../shared/failures.js';
 import { zuoraInvoiceCreateKey } from '../shared/idempotency.js';
-import { equals, isZero } from '../shared/money.js';
+import { equals } from '../shared/money.js';
+import { invoiceMappingDefaults } from './invoice-settings.js';
 
 const acts = proxyActivities<Activities>(togaiInvoiceToZuora.activityOptions);
 
 /** What the Zuora invoice part of a sync reports. */
 export type InvoicePart = Pick<
   InvoiceSyncResult,
-  'reason' | 'zuoraInvoiceId' | 'zuoraInvoiceNumber' | 'totals'
+  'reason' | 'zuoraInvoiceId' | 'zuoraInvoiceNumber' | 'totals' | 'rounding' | 'fitted'
 > & {
   outcome: 'created' | 'adopted' | 'empty';
 };
@@ -34,63 +35,70 @@ export async function ensureZuoraInvoice(
   zuoraAccountId: string,
   currency: string,
 ): Promise<InvoicePart> {
-  const togaiTotal = invoice.totalAmount;
   const field = settings.customFields.invoiceTogaiInvoiceId;
+  const mapping = invoiceMappingDefaults(settings);
+  const plan = zuoraInvoiceFromTogai(invoice, {
+    zuoraAccountId,
+    currency,
+    status: settings.invoiceStatus,
+    togaiInvoiceIdField: field,
+    ...mapping,
+  });
+  if (plan.kind === 'refuse') {
+    // Retrying cannot change the invoice Togai holds: a person must look at it.
+    throw ApplicationFailure.nonRetryable(plan.reason, FAILURE[plan.failure], plan.details);
+  }
+  const rounding: RoundingReport = plan.rounding;
+  // What Zuora must hold: Togai's total at the currency's precision (the report says by how much it moved).
+  const expected = rounding.zuoraTotal;
+  const totals = (zuora: string) => ({ currency, togai: invoice.totalAmount, zuora });
   const mismatch = (zuoraTotal: string, where: string): ApplicationFailure =>
     ApplicationFailure.nonRetryable(
-      `Total mismatch: Togai invoice ${invoice.id} totals ${togaiTotal} ${currency}, ${where} ${zuoraTotal} ${currency}`,
+      `Total mismatch: Togai invoice ${invoice.id} totals ${invoice.totalAmount} ${currency} (${expected} at ${currency}'s precision), ${where} ${zuoraTotal} ${currency}`,
       FAILURE.TotalMismatch,
-      { togaiTotal, zuoraTotal, currency },
+      { togaiTotal: invoice.totalAmount, expected, zuoraTotal, currency },
     );
 
   const found = await acts.zuoraFindInvoicesByField({ connectionId, field, value: invoice.id });
   let ref: ZuoraInvoiceRef | undefined = found[0];
   let outcome: InvoicePart['outcome'];
   let reason: string;
+  let fitted: FittedField[] = [];
   if (ref) {
     outcome = 'adopted';
     reason =
       `Zuora invoice ${ref.invoiceNumber ?? ref.id} already carries Togai invoice ${invoice.id} in ${field}` +
       (found.length > 1 ? ` (${found.length} invoices do; the first was taken)` : '');
   } else {
-    if (togaiChargeLines(invoice).length === 0) {
-      // Zuora refuses an invoice without items; a zero invoice has nothing to bill anyway.
-      if (!isZero(togaiTotal)) throw mismatch('0', 'while it has no charge lines to invoice, i.e.');
+    const skipZero = mapping.zeroTotalInvoices === 'skip' && equals(expected, '0');
+    if (plan.kind === 'empty' || skipZero) {
       return {
         outcome: 'empty',
-        reason: `Togai invoice ${invoice.id} has no charge lines and totals 0: no Zuora invoice is needed`,
-        totals: { currency, togai: togaiTotal, zuora: '0' },
+        reason:
+          plan.kind === 'empty'
+            ? `Togai invoice ${invoice.id} has no charge lines and totals 0: no Zuora invoice is needed`
+            : `Togai invoice ${invoice.id} totals 0 and the connection skips zero invoices (zuora.zeroTotalInvoices)`,
+        totals: totals('0'),
+        rounding,
       };
     }
-    const body = zuoraInvoiceFromTogai(invoice, {
-      zuoraAccountId,
-      currency,
-      status: settings.invoiceStatus,
-      togaiInvoiceIdField: field,
-    });
-    if (body.invoiceItems.length > MAX_ZUORA_INVOICE_ITEMS) {
-      // Zuora's limit per standalone invoice; retrying cannot change it.
-      throw ApplicationFailure.nonRetryable(
-        `Togai invoice ${invoice.id} has ${body.invoiceItems.length} charge lines; a Zuora standalone invoice holds at most ${MAX_ZUORA_INVOICE_ITEMS}`,
-        FAILURE.TooManyInvoiceItems,
-      );
-    }
     // Checked before creating: an invoice that cannot match is better not made at all.
-    const planned = itemsTotal(body);
-    if (!equals(planned, togaiTotal)) throw mismatch(planned, 'its charge lines sum to');
+    const planned = plannedTotal(plan.body);
+    if (!equals(planned, expected)) throw mismatch(planned, 'the Zuora invoice planned for it sums to');
     ref = await acts.zuoraCreateInvoice({
       connectionId,
-      body,
+      body: plan.body,
       idempotencyKey: zuoraInvoiceCreateKey(connectionId, invoice.id),
     });
     outcome = 'created';
     reason = `created Zuora invoice ${ref.invoiceNumber ?? ref.id} (${settings.invoiceStatus}) for Togai invoice ${invoice.id}`;
+    fitted = plan.fitted;
   }
 
   // Read back: what Zuora holds is what counts (an adopted invoice may have been edited since).
   const zuora = await acts.zuoraGetInvoice({ connectionId, invoiceKey: ref.id });
   const zuoraTotal = zuora.amount ?? '0';
-  if (!equals(zuoraTotal, togaiTotal))
+  if (!equals(zuoraTotal, expected))
     throw mismatch(zuoraTotal, `Zuora invoice ${zuora.invoiceNumber ?? zuora.id} totals`);
   const number = zuora.invoiceNumber ?? ref.invoiceNumber;
   return {
@@ -98,6 +106,8 @@ export async function ensureZuoraInvoice(
     reason,
     zuoraInvoiceId: zuora.id,
     ...(number !== undefined && { zuoraInvoiceNumber: number }),
-    totals: { currency, togai: togaiTotal, zuora: zuoraTotal },
+    totals: totals(zuoraTotal),
+    rounding,
+    ...(fitted.length > 0 && { fitted }),
   };
 }

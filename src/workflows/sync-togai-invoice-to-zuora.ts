@@ -95,6 +95,7 @@ export async function syncTogaiInvoiceToZuora(input: SyncTogaiInvoiceInput): Pro
   const { usage, skipped } = usageOn
     ? await syncUsage({
         connectionId,
+        currency,
         invoice,
         settings,
         flows,

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { Keyring } from '../../src/connections/crypto.js';
 import { ConnectionConflictError, SecretDecryptionError } from '../../src/connections/errors.js';
-import { flowsSchema, type ConnectionRecord } from '../../src/connections/model.js';
+import { connectionSettingsSchema, flowsSchema, type ConnectionRecord } from '../../src/connections/model.js';
 import { PostgresConnectionStore } from '../../src/connections/postgres-store.js';
 import { SqliteConnectionStore } from '../../src/connections/sqlite-store.js';
 import type { ConnectionStore } from '../../src/connections/store.js';
@@ -106,7 +106,7 @@ function record(id: string, name: string, version = 1): ConnectionRecord {
   return {
     id,
     name,
-    settings: {
+    settings: connectionSettingsSchema.parse({
       zuora: {
         endpoint: 'https://rest.apisandbox.zuora.com',
         customEndpoint: false,
@@ -127,7 +127,7 @@ function record(id: string, name: string, version = 1): ConnectionRecord {
       flows: flowsSchema.parse({}),
       usageSyncMode: 'quantity',
       webhooks: { zuoraAuth: 'basic', zuoraBasicUsername: `zuora-${id}` },
-    },
+    }),
     secrets: { zuoraClientSecret: CLIENT_SECRET, togaiApiToken: API_TOKEN, togaiHmacSecret: HMAC },
     createdAt: at,
     updatedAt: at,

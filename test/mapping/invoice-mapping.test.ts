@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { togaiInvoiceSchema, type TogaiInvoice, type TogaiSetting } from '../../src/clients/togai/schemas.js';
+import { billingPeriod } from '../../src/mapping/dates.js';
 import {
   isSyncableInvoiceStatus,
-  itemsTotal,
-  servicePeriod,
-  togaiChargeLines,
+  plannedTotal,
   togaiInvoiceCurrency,
+  togaiMoneyLines,
   zuoraInvoiceFromTogai,
 } from '../../src/mapping/invoice-togai-to-zuora.js';
+import { Decimal } from '../../src/shared/money.js';
 import {
   DEFAULT_UOM,
   meterByName,
@@ -114,36 +115,84 @@ describe('Invoice mapping (Togai invoice → Zuora standalone invoice)', () => {
     assert.equal(isSyncableInvoiceStatus('VOID'), false);
   });
 
-  it('takes the GROSS_AMOUNT children as charge lines, never their slabs', () => {
+  const OPTIONS = {
+    zuoraAccountId: 'Z1',
+    currency: 'USD',
+    status: 'Posted' as const,
+    togaiInvoiceIdField: 'TogaiInvoiceId__c',
+    currencyDecimals: {},
+    togaiTimeZone: 'UTC',
+    taxLines: 'taxation-items' as const,
+    zeroAmountLines: 'include' as const,
+  };
+  const created = (plan: ReturnType<typeof zuoraInvoiceFromTogai>) => {
+    assert.equal(plan.kind, 'create', JSON.stringify(plan));
+    return plan;
+  };
+  /** An invoice whose revenue tree is GRAND_TOTAL → the given lines, total their sum unless given. */
+  const tree = (
+    lines: { type: string; value: string; description?: string; lineItems?: unknown[] }[],
+    total?: string,
+  ) => {
+    const sumOf = lines.reduce((t, l) => new Decimal(t).plus(l.value).toFixed(), '0');
+    return invoice({
+      totalAmount: total ?? sumOf,
+      revenueInfo: {
+        description: 'Grand total',
+        type: 'GRAND_TOTAL_AMOUNT',
+        value: total ?? sumOf,
+        lineItems: lines.map((l) => ({ description: l.type, ...l })),
+      },
+    });
+  };
+
+  it('reads the revenue tree’s money lines: charges (never their slabs), adjustments, taxes', () => {
     assert.deepEqual(
-      togaiChargeLines(invoice()).map((l) => [l.id, l.value]),
+      togaiMoneyLines(invoice()).map((l) => [l.role, l.description, l.amount]),
       [
-        ['um.calls', '0.01'],
-        ['um.gb', '10'],
+        ['charge', 'API calls', '0.01'],
+        ['charge', 'Storage', '10'],
+      ],
+    );
+    const lines = togaiMoneyLines(
+      tree([
+        {
+          type: 'USAGE_RATE_CARD_AMOUNT',
+          value: '100',
+          lineItems: [{ type: 'PRICING_RULE_REVENUE_UPDATE_AMOUNT', description: 'Loyalty', value: '-5' }],
+        },
+        { type: 'FIXED_FEE_RATE_CARD_AMOUNT', value: '20' },
+        { type: 'TRUE_UP_AMOUNT', value: '30' },
+        {
+          type: 'TOTAL_CREDITS',
+          value: '-10',
+          lineItems: [{ type: 'SUB_CREDITS', description: 'Promo credit', value: '-10' }],
+        },
+        {
+          type: 'TOTAL_TAX_AMOUNT',
+          value: '13.5',
+          lineItems: [{ type: 'TAX_AMOUNT', description: 'VAT', value: '13.5' }],
+        },
+        { type: 'CUSTOM_AMOUNT', value: '-2' },
+        { type: 'CUSTOM_TAG', value: '0' },
+      ]),
+    );
+    assert.deepEqual(
+      lines.map((l) => [l.role, l.type, l.amount, l.chargeIndex ?? null]),
+      [
+        ['charge', 'USAGE_RATE_CARD_AMOUNT', '100', null],
+        ['adjustment', 'PRICING_RULE_REVENUE_UPDATE_AMOUNT', '-5', 0],
+        ['charge', 'FIXED_FEE_RATE_CARD_AMOUNT', '20', null],
+        ['charge', 'TRUE_UP_AMOUNT', '30', null],
+        ['adjustment', 'SUB_CREDITS', '-10', null],
+        ['tax', 'TAX_AMOUNT', '13.5', null],
+        ['adjustment', 'CUSTOM_AMOUNT', '-2', null],
       ],
     );
   });
 
-  it('without a GROSS_AMOUNT node, takes every USAGE_RATE_CARD_AMOUNT line', () => {
-    const inv = invoice();
-    const gross = togaiChargeLines(inv);
-    const flat = togaiInvoiceSchema.parse({
-      ...inv,
-      revenueInfo: { description: 'Total', type: 'GRAND_TOTAL_AMOUNT', value: '10.01', lineItems: gross },
-    });
-    assert.deepEqual(
-      togaiChargeLines(flat).map((l) => l.id),
-      ['um.calls', 'um.gb'],
-    );
-  });
-
-  it('builds one item per charge line with exact amounts, the period, currency, status and the Togai id field', () => {
-    const body = zuoraInvoiceFromTogai(invoice(), {
-      zuoraAccountId: 'Z1',
-      currency: 'USD',
-      status: 'Posted',
-      togaiInvoiceIdField: 'TogaiInvoiceId__c',
-    });
+  it('builds one item per charge line with the period, currency, status and the Togai id field', () => {
+    const { body, rounding } = created(zuoraInvoiceFromTogai(invoice(), OPTIONS));
     assert.equal(body.accountId, 'Z1');
     assert.equal(body.invoiceDate, '2026-11-01');
     assert.equal(body.dueDate, '2026-11-15');
@@ -154,30 +203,213 @@ describe('Invoice mapping (Togai invoice → Zuora standalone invoice)', () => {
       {
         amount: '0.01',
         serviceStartDate: '2026-10-01',
-        serviceEndDate: '2026-11-01',
+        serviceEndDate: '2026-10-31',
         chargeName: 'API calls',
         quantity: '5',
         unitPrice: '0.002',
       },
       {
-        amount: '10',
+        amount: '10.00',
         serviceStartDate: '2026-10-01',
-        serviceEndDate: '2026-11-01',
+        serviceEndDate: '2026-10-31',
         chargeName: 'Storage',
         quantity: '150',
       },
     ]);
-    assert.equal(itemsTotal(body), '10.01');
+    assert.equal(plannedTotal(body), '10.01');
+    assert.deepEqual(
+      [rounding.togaiTotal, rounding.zuoraTotal, rounding.difference, rounding.lines],
+      ['10.01', '10.01', '0', []],
+    );
     assert.equal(togaiInvoiceCurrency(invoice()), 'USD');
   });
 
-  it('prefers the inclusive end date and never ends a period before it starts', () => {
-    assert.deepEqual(servicePeriod(invoice({ endDateInclusive: '2026-10-31T23:59:59.999Z' })), {
+  it('100.00 charge and a −10.00 discount → 90.00: the discount is a discount item of the charge', () => {
+    const plan = created(
+      zuoraInvoiceFromTogai(
+        tree([
+          { type: 'USAGE_RATE_CARD_AMOUNT', value: '100', description: 'API calls' },
+          { type: 'PRICING_RULE_REVENUE_UPDATE_AMOUNT', value: '-10', description: '10% off' },
+        ]),
+        OPTIONS,
+      ),
+    );
+    assert.deepEqual(
+      plan.body.invoiceItems.map((i) => [i.amount, i.discountItems]),
+      [['100.00', [{ amount: '-10.00', chargeName: '10% off' }]]],
+    );
+    assert.equal(plannedTotal(plan.body), '90');
+  });
+
+  it('a fully credited invoice (items 100, total 0) is a zero invoice, not a mismatch', () => {
+    const plan = created(
+      zuoraInvoiceFromTogai(
+        tree([
+          { type: 'USAGE_RATE_CARD_AMOUNT', value: '60' },
+          { type: 'FIXED_FEE_RATE_CARD_AMOUNT', value: '40' },
+          {
+            type: 'TOTAL_CREDITS',
+            value: '-100',
+            lineItems: [{ type: 'SUB_CREDITS', description: 'Prepaid credits', value: '-100' }],
+          },
+        ]),
+        OPTIONS,
+      ),
+    );
+    assert.deepEqual(
+      plan.body.invoiceItems.map((i) => [i.amount, i.discountItems?.map((d) => d.amount)]),
+      [
+        ['60.00', ['-60.00']],
+        ['40.00', ['-40.00']],
+      ],
+    );
+    assert.equal(plannedTotal(plan.body), '0');
+  });
+
+  it('invoice-level discounts and taxes are spread over the charges by amount, adding up exactly', () => {
+    const plan = created(
+      zuoraInvoiceFromTogai(
+        tree([
+          { type: 'USAGE_RATE_CARD_AMOUNT', value: '10' },
+          { type: 'USAGE_RATE_CARD_AMOUNT', value: '20' },
+          { type: 'PRICING_RULE_REVENUE_UPDATE_AMOUNT', value: '-1', description: 'Discount' },
+          {
+            type: 'TOTAL_TAX_AMOUNT',
+            value: '2.9',
+            lineItems: [{ type: 'TAX_AMOUNT', description: 'VAT 10%', value: '2.9' }],
+          },
+        ]),
+        OPTIONS,
+      ),
+    );
+    const items = plan.body.invoiceItems;
+    // 1 / 3 and 2 / 3 of the discount: 0.33 and 0.67 after the residual cent; the tax likewise.
+    assert.deepEqual(
+      items.map((i) => i.discountItems?.[0]?.amount),
+      ['-0.33', '-0.67'],
+    );
+    assert.deepEqual(items.map((i) => i.taxItems?.[0]?.taxAmount).sort(), ['0.97', '1.93']);
+    assert.equal(items[0]?.taxItems?.[0]?.taxRateType, 'FlatFee');
+    assert.equal(plannedTotal(plan.body), '31.9');
+  });
+
+  it('money at the currency’s precision: 1,001 calls at 0.0015 USD → 1.50, the difference shown', () => {
+    const plan = created(
+      zuoraInvoiceFromTogai(
+        tree([{ type: 'USAGE_RATE_CARD_AMOUNT', value: '1.5015', description: 'Calls' }]),
+        OPTIONS,
+      ),
+    );
+    assert.equal(plan.body.invoiceItems[0]?.amount, '1.50');
+    assert.deepEqual(plan.rounding, {
+      currency: 'USD',
+      togaiTotal: '1.5015',
+      zuoraTotal: '1.50',
+      difference: '-0.0015',
+      lines: [{ description: 'Calls', togai: '1.5015', zuora: '1.5' }],
+    });
+    const jpy = created(
+      zuoraInvoiceFromTogai(
+        tree([{ type: 'USAGE_RATE_CARD_AMOUNT', value: '13.5', description: '3 × 4.5' }]),
+        {
+          ...OPTIONS,
+          currency: 'JPY',
+        },
+      ),
+    );
+    assert.equal(jpy.body.invoiceItems[0]?.amount, '14');
+    assert.equal(jpy.rounding.difference, '0.5');
+    const tenant = created(
+      zuoraInvoiceFromTogai(tree([{ type: 'USAGE_RATE_CARD_AMOUNT', value: '13.5' }]), {
+        ...OPTIONS,
+        currency: 'JPY',
+        currencyDecimals: { JPY: 2 },
+      }),
+    );
+    assert.equal(tenant.body.invoiceItems[0]?.amount, '13.50', "the tenant's own decimal places win");
+  });
+
+  it('rounded lines still add up to the rounded total (the residual goes to the lines that lost most)', () => {
+    const plan = created(
+      zuoraInvoiceFromTogai(
+        tree([
+          { type: 'USAGE_RATE_CARD_AMOUNT', value: '0.005' },
+          { type: 'USAGE_RATE_CARD_AMOUNT', value: '0.005' },
+          { type: 'USAGE_RATE_CARD_AMOUNT', value: '0.005' },
+        ]),
+        OPTIONS,
+      ),
+    );
+    // 0.015 → 0.02 in all, though each 0.005 alone would round to 0.01 (0.03).
+    assert.equal(plannedTotal(plan.body), '0.02');
+    assert.deepEqual(plan.rounding.zuoraTotal, '0.02');
+  });
+
+  it('refuses what cannot be an invoice: lines that do not add up, a negative total', () => {
+    const mismatch = zuoraInvoiceFromTogai(
+      tree([{ type: 'USAGE_RATE_CARD_AMOUNT', value: '10' }], '12'),
+      OPTIONS,
+    );
+    assert.equal(mismatch.kind, 'refuse');
+    assert.equal(mismatch.kind === 'refuse' && mismatch.failure, 'TotalMismatch');
+    const negative = zuoraInvoiceFromTogai(
+      tree([
+        { type: 'USAGE_RATE_CARD_AMOUNT', value: '10' },
+        { type: 'CUSTOM_AMOUNT', value: '-15', description: 'Refund' },
+      ]),
+      OPTIONS,
+    );
+    assert.equal(negative.kind === 'refuse' && negative.failure, 'NegativeInvoice');
+  });
+
+  it('fits a long line description to the charge name limit and keeps it whole in the description', () => {
+    const long = `Überlänge 🧾 ${'x'.repeat(200)}`;
+    const plan = created(
+      zuoraInvoiceFromTogai(
+        tree([{ type: 'USAGE_RATE_CARD_AMOUNT', value: '1', description: long }]),
+        OPTIONS,
+      ),
+    );
+    const item = plan.body.invoiceItems[0]!;
+    assert.ok((item.chargeName ?? '').length <= 130);
+    assert.ok(long.startsWith(item.chargeName ?? '-'));
+    assert.equal(item.description, long);
+    assert.deepEqual(plan.fitted, [
+      {
+        field: 'invoiceItems[0].chargeName',
+        length: long.length,
+        limit: 130,
+        keptIn: 'invoiceItems[0].description',
+      },
+    ]);
+  });
+
+  it('Zuora’s dates: inclusive end, and calendar days of Togai’s zone', () => {
+    assert.deepEqual(billingPeriod(invoice({ endDateInclusive: '2026-10-31T23:59:59.999Z' }), 'UTC'), {
       start: '2026-10-01',
       end: '2026-10-31',
     });
+    // Without endDateInclusive the exclusive end's day before.
     assert.deepEqual(
-      servicePeriod(invoice({ startDate: '2026-11-01T10:00:00Z', endDateInclusive: '2026-10-31T23:59:59Z' })),
+      billingPeriod(invoice({ startDate: '2026-11-01T00:00:00Z', endDate: '2026-12-01T00:00:00Z' }), 'UTC'),
+      {
+        start: '2026-11-01',
+        end: '2026-11-30',
+      },
+    );
+    // A Togai calendar in India: its midnights are 18:30 UTC the day before.
+    assert.deepEqual(
+      billingPeriod(
+        invoice({ startDate: '2026-10-31T18:30:00Z', endDate: '2026-11-30T18:30:00Z' }),
+        'Asia/Kolkata',
+      ),
+      { start: '2026-11-01', end: '2026-11-30' },
+    );
+    assert.deepEqual(
+      billingPeriod(
+        invoice({ startDate: '2026-11-01T10:00:00Z', endDateInclusive: '2026-10-31T23:59:59Z' }),
+        'UTC',
+      ),
       { start: '2026-11-01', end: '2026-11-01' },
     );
   });

@@ -209,6 +209,12 @@ const SCENARIOS: Record<FailureType, Scenario> = {
     input: invoiceSync('inv-1'),
     world: (w) => linkedInvoice(w, togaiInvoice('inv-1', 'acct-1', { lines: 2, total: '25' })),
   },
+  NegativeInvoice: {
+    flow: FLOW.togaiInvoiceToZuora,
+    input: invoiceSync('inv-1'),
+    world: (w) =>
+      linkedInvoice(w, togaiInvoice('inv-1', 'acct-1', { lines: 1, amount: '10', credit: '-15' })),
+  },
   AccountNotLinked: {
     flow: FLOW.togaiInvoiceToZuora,
     input: invoiceSync('inv-2'),

@@ -83,7 +83,15 @@ export function zuoraAccount(
 export function togaiInvoice(
   id: string,
   accountId: string,
-  opts: { lines?: number; amount?: string; total?: string; status?: string; currency?: string } = {},
+  opts: {
+    lines?: number;
+    amount?: string;
+    total?: string;
+    status?: string;
+    currency?: string;
+    /** A credit line beside the charges (negative), counted in the total. */
+    credit?: string;
+  } = {},
 ): TogaiInvoice {
   const n = opts.lines ?? 1;
   const amount = opts.amount ?? '10';
@@ -93,6 +101,8 @@ export function togaiInvoice(
     type: 'USAGE_RATE_CARD_AMOUNT',
     value: amount,
   }));
+  if (opts.credit)
+    charges.push({ id: 'credit', description: 'Credit', type: 'CUSTOM_AMOUNT', value: opts.credit });
   const total = opts.total ?? sum(charges.map((c) => c.value));
   return togaiInvoiceSchema.parse({
     id,

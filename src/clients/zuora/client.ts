@@ -326,6 +326,10 @@ export class ZuoraClient {
           amount: new Decimal(item.amount),
           quantity: decimal(item.quantity),
           unitPrice: decimal(item.unitPrice),
+          // Discount amounts are JSON numbers; taxation amounts strings (PostTaxationItemType: `format: number`).
+          ...(item.discountItems && {
+            discountItems: item.discountItems.map((d) => ({ ...d, amount: new Decimal(d.amount) })),
+          }),
         }),
       ),
     });

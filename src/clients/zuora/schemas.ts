@@ -341,9 +341,31 @@ export interface ZuoraUpdateAccountRequest {
   customFields?: CustomFields;
 }
 
+/** `PostDiscountItemType` subset: a (negative) discount on one invoice item. */
+export interface ZuoraDiscountItemInput {
+  amount: DecimalString;
+  chargeName?: string;
+  description?: string;
+}
+
+/** `PostTaxationItemType` subset: tax on one invoice item (needs Zuora Taxation). */
+export interface ZuoraTaxationItemInput {
+  name: string;
+  taxAmount: DecimalString;
+  taxDate: string;
+  taxMode: 'TaxInclusive' | 'TaxExclusive';
+  taxRate: DecimalString;
+  taxRateType: 'Percentage' | 'FlatFee';
+  taxCode?: string;
+  jurisdiction?: string;
+}
+
 /** `PostInvoiceItemType` subset. */
 export interface ZuoraInvoiceItemInput {
   amount: DecimalString;
+  description?: string;
+  discountItems?: ZuoraDiscountItemInput[];
+  taxItems?: ZuoraTaxationItemInput[];
   serviceStartDate: string;
   serviceEndDate?: string;
   chargeName?: string;
