@@ -115,6 +115,8 @@ export class OpenApiContract {
     private readonly api: OpenAPIBackend,
     /** How many `$ref` siblings the normaliser dropped (Togai: 67). */
     readonly normalizedRefSiblings: number,
+    /** Limits JSON Schema cannot check (`characterLimits`): schema → property → characters. */
+    readonly characterLimits: ReadonlyMap<string, ReadonlyMap<string, number>>,
   ) {}
 
   /** Builds a contract from a parsed document (normalised for `$ref` siblings first). */
@@ -134,7 +136,7 @@ export class OpenApiContract {
     await api.loadDocument();
     api.validateDefinition();
     await api.init();
-    return new OpenApiContract(api, changed);
+    return new OpenApiContract(api, changed, characterLimits(document));
   }
 
   /** Every operation of the contract: id, method (lower case) and path template. */
@@ -240,10 +242,82 @@ const objectAt = (doc: JsonValue, ...keys: string[]): JsonObject => {
   return cur !== null && typeof cur === 'object' && !Array.isArray(cur) ? cur : {};
 };
 
+/** The object holding a schema's properties: its own, or the first `allOf` part that has some. */
+function propertiesOf(schema: JsonObject, name: string): JsonObject {
+  if (schema['properties']) return objectAt(schema, 'properties');
+  for (const part of Array.isArray(schema['allOf']) ? schema['allOf'] : []) {
+    const props = objectAt(part, 'properties');
+    if (Object.keys(props).length > 0) return props;
+  }
+  throw new Error(`contract: schema ${name} has no properties to constrain`);
+}
+
+/**
+ * A constraints overlay (`x-constraints`: schema → property → keywords, `x-added-properties`:
+ * schema → property → schema; see scripts/derive-zuora-constraints.py) applied to the merged
+ * schemas. A keyword the schema already states differently, an unknown schema or property, or an
+ * added property that exists already is an error: an overlay adds what the vendor stated in words,
+ * it never overrides the vendored schema.
+ */
+function applyOverlay(schemas: JsonObject, doc: JsonValue): void {
+  for (const [name, props] of Object.entries(objectAt(doc, 'x-constraints'))) {
+    const schema = schemas[name];
+    if (!schema || typeof schema !== 'object' || Array.isArray(schema))
+      throw new Error(`contract overlay: no schema ${name}`);
+    const own = propertiesOf(schema, name);
+    for (const [prop, keywords] of Object.entries(props as JsonObject)) {
+      const target = own[prop] as JsonObject | undefined;
+      if (!target) throw new Error(`contract overlay: ${name} has no property ${prop}`);
+      for (const [k, v] of Object.entries(keywords as JsonObject)) {
+        if (k in target && JSON.stringify(target[k]) !== JSON.stringify(v))
+          throw new Error(`contract overlay: ${name}.${prop} already states ${k}`);
+        target[k] = v;
+      }
+    }
+  }
+  for (const [name, props] of Object.entries(objectAt(doc, 'x-added-properties'))) {
+    const schema = schemas[name];
+    if (!schema || typeof schema !== 'object' || Array.isArray(schema))
+      throw new Error(`contract overlay: no schema ${name}`);
+    const own = propertiesOf(schema, name);
+    for (const [prop, added] of Object.entries(props as JsonObject)) {
+      if (prop in own) throw new Error(`contract overlay: ${name}.${prop} exists already`);
+      own[prop] = added;
+    }
+  }
+}
+
+/**
+ * The limits an overlay states as `x-character-limit` (on non-string fields, e.g. Zuora usage's
+ * `Quantity`, whose text Zuora limits to 16 characters), which JSON Schema cannot check:
+ * schema → property → limit. The simulator checks them itself.
+ */
+export function characterLimits(document: JsonValue): Map<string, Map<string, number>> {
+  const out = new Map<string, Map<string, number>>();
+  for (const [name, schema] of Object.entries(objectAt(document, 'components', 'schemas'))) {
+    let props: JsonObject;
+    try {
+      props = propertiesOf(schema as JsonObject, name);
+    } catch {
+      continue;
+    }
+    for (const [prop, s] of Object.entries(props)) {
+      const limit = objectAt(s)['x-character-limit'];
+      if (typeof limit === 'number') {
+        const forSchema = out.get(name) ?? new Map<string, number>();
+        forSchema.set(prop, limit);
+        out.set(name, forSchema);
+      }
+    }
+  }
+  return out;
+}
+
 /**
  * One document from a vendor's contract and its supplements (e.g. Zuora's operations derived from
  * its official SDK beyond the vendored subset): paths and component schemas are united, and an
- * operation or schema name defined twice is an error, never a silent override.
+ * operation or schema name defined twice is an error, never a silent override. A supplement with
+ * `x-constraints` / `x-added-properties` is an overlay of limits (`applyOverlay`), applied last.
  */
 export function mergeDocuments(base: JsonValue, ...supplements: JsonValue[]): JsonValue {
   const merged = structuredClone(base) as JsonObject;
@@ -262,6 +336,7 @@ export function mergeDocuments(base: JsonValue, ...supplements: JsonValue[]): Js
       schemas[name] = schema;
     }
   }
+  for (const doc of supplements) applyOverlay(schemas, doc);
   merged['paths'] = paths;
   merged['components'] = { ...objectAt(merged, 'components'), schemas };
   return merged;

@@ -33,7 +33,11 @@ import { registerSubscriptionRoutes, registerUsageRoutes, seedSubscription } fro
  * The vendored contracts this simulator is held to: the official subset, and the operations beyond
  * it derived from Zuora's official Python SDK (scripts/derive-zuora-contracts.sh), merged at load.
  */
-export const ZUORA_CONTRACT = ['zuora/zuora-openapi-subset.yaml', 'zuora/zuora-sdk-derived.yaml'] as const;
+export const ZUORA_CONTRACT = [
+  'zuora/zuora-openapi-subset.yaml',
+  'zuora/zuora-sdk-derived.yaml',
+  'zuora/zuora-sdk-constraints.yaml',
+] as const;
 
 /** A Zuora simulator built in-process: mount `app` or call `startZuoraSimulator`. */
 export interface ZuoraSimulator {
