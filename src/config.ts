@@ -52,8 +52,8 @@ const envSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
 
   DEMO_MODE: z.enum(['auto', 'on', 'off']).default('auto'),
-  DEMO_ZUORA_PORT: port.default(4020),
-  DEMO_TOGAI_PORT: port.default(4010),
+  DEMO_ZUORA_PORT: port.default(4010),
+  DEMO_TOGAI_PORT: port.default(4020),
 
   GATEWAY_HOST: z.string().min(1).default('0.0.0.0'),
   GATEWAY_PORT: port.default(3000),

@@ -6,7 +6,11 @@ import { createDefaultVerifier } from './connections/default-verifier.js';
 import { openConnections, type Connections } from './connections/open.js';
 import { createLogger, type Logger } from './logger.js';
 import { isMain, onShutdownSignal } from './shared/process.js';
-import { ensureInvoiceSweepSchedule, sweepScheduleSettings } from './temporal/schedules.js';
+import {
+  deleteInvoiceSweepSchedule,
+  ensureInvoiceSweepSchedule,
+  sweepScheduleSettings,
+} from './temporal/schedules.js';
 import { createClient, lazyConnection, temporalAddress } from './temporal/connection.js';
 
 export interface RunningGateway {
@@ -39,6 +43,8 @@ export async function startGateway(
       // A new connection's invoices are swept from the start, not from the next worker restart.
       onConnectionCreated: (connectionId) =>
         ensureInvoiceSweepSchedule(client, { ...sweepScheduleSettings(config), connectionId }),
+      // A removed connection's sweep would fail every interval: its schedule goes with it.
+      onConnectionRemoved: (connectionId) => deleteInvoiceSweepSchedule(client, connectionId),
     },
     webhooks: {
       service: connections.service,

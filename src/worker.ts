@@ -102,11 +102,8 @@ async function ensureSweeps(
   connectionIds: () => Promise<string[]>,
 ): Promise<void> {
   try {
-    const outcomes = await ensureInvoiceSweepSchedules(
-      client,
-      await connectionIds(),
-      sweepScheduleSettings(config),
-    );
+    const ids = await connectionIds();
+    const outcomes = await ensureInvoiceSweepSchedules(client, ids, sweepScheduleSettings(config));
     for (const [connectionId, outcome] of outcomes) {
       if (outcome instanceof Error)
         log.warn({ err: outcome, connectionId }, 'invoice sweep schedule not ensured');

@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import express from 'express';
+import { invoiceSweep } from '../src/flows/index.js';
+import { ensureInvoiceSweepSchedule } from '../src/temporal/schedules.js';
 import { tempDir } from './connections/helpers.js';
+import { testEnv } from './hooks.js';
 
 const CLI = fileURLToPath(new URL('../src/tzs/main.js', import.meta.url));
 
@@ -76,6 +79,8 @@ describe('tzs CLI (spawned, temp SQLite)', function () {
       DATA_DIR: dir.path,
       LOG_LEVEL: 'info',
       PUBLIC_BASE_URL: 'https://sync.example.com',
+      // The suite's Temporal server: `remove` deletes the connection's sweep schedule there.
+      TEMPORAL_ADDRESS: testEnv().address,
     };
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -154,6 +159,20 @@ describe('tzs CLI (spawned, temp SQLite)', function () {
     const twice = await run('connections', 'update', id, '--flow-usage-quantity', 'on');
     assert.equal(twice.code, 1);
     assert.match(twice.stderr, /error: .*reach Zuora twice/);
+    // In the CLI's words: flags, not the service's setting paths.
+    assert.match(
+      twice.stderr,
+      /--flow-invoices \(flow 3\) is on together with --flow-usage-quantity \(flow 4\)/,
+    );
+    assert.ok(!/flows\.invoices/.test(twice.stderr), twice.stderr);
+    const addHelp = (await run('connections', 'add', '--help')).stdout;
+    assert.match(
+      addHelp,
+      /--flow-invoices <on\|off>\s+flow 3: Togai invoice → standalone Zuora\s+invoice \(default on\)/,
+    );
+    assert.ok(!/\(default \w+\)\s+\(default/.test(addHelp), 'each default once');
+    const updateHelp = (await run('connections', 'update', '--help')).stdout;
+    assert.ok(!/\(default /.test(updateHelp), 'an update changes only what is given: no defaults shown');
     const badFlag = await run('connections', 'update', id, '--flow-invoices', 'maybe');
     assert.notEqual(badFlag.code, 0);
     assert.match(badFlag.stderr, /expected on or off/);
@@ -199,9 +218,20 @@ describe('tzs CLI (spawned, temp SQLite)', function () {
     const refuse = await run('connections', 'remove', id);
     assert.equal(refuse.code, 1);
     assert.match(refuse.stderr, /needs --yes/);
+    await ensureInvoiceSweepSchedule(testEnv().client, {
+      connectionId: id,
+      taskQueue: 'cli-test',
+      intervalSeconds: 3600,
+      overlapSeconds: 60,
+      paused: true,
+    });
     const remove = await run('connections', 'remove', id, '--yes', '--json');
     assert.equal(remove.code, 0, remove.stderr);
-    assert.deepEqual(JSON.parse(remove.stdout), { removed: { id, name: 'Acme' } });
+    assert.deepEqual(JSON.parse(remove.stdout), { removed: { id, name: 'Acme' }, sweepSchedule: 'deleted' });
+    await assert.rejects(
+      testEnv().client.schedule.getHandle(invoiceSweep.scheduleId(id)).describe(),
+      (err: Error) => err.name === 'ScheduleNotFoundError',
+    );
     const empty = await run('connections', 'list');
     assert.match(empty.stdout, /No connections/);
   });

@@ -167,9 +167,25 @@ export function createInvoiceActivities(source: ClientSource) {
     },
 
     /** Ids of the usage records whose custom field equals `value` (filterable in Zuora). */
-    async zuoraFindUsagesByField({ connectionId, field, value }: FieldLookupInput): Promise<string[]> {
+    /**
+     * Usage records whose custom field `field` equals `value`, or starts with it (`startsWith`:
+     * every record of one Togai invoice). At most `pageSize` ids (default 10): callers ask whether
+     * records exist, never for all of them.
+     */
+    async zuoraFindUsagesByField({
+      connectionId,
+      field,
+      value,
+      startsWith,
+      pageSize,
+    }: UsageLookupInput): Promise<string[]> {
       const { zuora } = await clients(connectionId);
-      const page = await callVendor(() => zuora.queryUsages({ filters: [{ field, value }], pageSize: 10 }));
+      const page = await callVendor(() =>
+        zuora.queryUsages({
+          filters: [{ field, value, ...(startsWith === true && { op: 'SW' as const }) }],
+          pageSize: pageSize ?? 10,
+        }),
+      );
       return page.data.map((u) => u.id);
     },
 
@@ -185,3 +201,10 @@ export function createInvoiceActivities(source: ClientSource) {
 }
 
 export type InvoiceActivities = ReturnType<typeof createInvoiceActivities>;
+
+/** A usage look-up by a custom field: equal to `value`, or starting with it. */
+export interface UsageLookupInput extends FieldLookupInput {
+  startsWith?: boolean;
+  /** 1..99 (Zuora's object-query page size); default 10. */
+  pageSize?: number;
+}

@@ -2,9 +2,16 @@ import { heartbeat } from '@temporalio/activity';
 import { callVendor } from '../clients/errors.js';
 import { TOGAI_MAX_INVOICE_PAGE_SIZE } from '../clients/togai/client.js';
 import { ApplicationFailure } from '@temporalio/common';
-import { emptyStartCounts, FLOW, type StartCounts, type SweptInvoiceStatus } from '../flows/index.js';
+import {
+  emptyStartCounts,
+  FLOW,
+  type PendingRerunCounts,
+  type StartCounts,
+  type SweptInvoiceStatus,
+} from '../flows/index.js';
 import { FAILURE } from '../shared/failures.js';
 import { SA } from '../shared/search-attributes.js';
+import { deleteInvoiceSweepSchedule } from '../temporal/schedules.js';
 import { startSync, type StartSyncDeps } from '../temporal/start-sync.js';
 import type { ClientSource } from './connection-clients.js';
 
@@ -36,10 +43,53 @@ export interface InvoicePages {
 
 export interface RestartPendingRequest {
   connectionId: string;
-  /** Epoch ms: only syncs that completed after this are rerun (older pending lines are left to an operator). */
+  /**
+   * Epoch ms: invoices pending since before this are given up (left to an operator, counted as
+   * `expired`); runs of older sweeps that lack `TzsPendingSince` count from their close time.
+   */
   closedAfter: number;
   /** At most this many reruns per sweep: bounds the load one sweep adds. */
   limit: number;
+  /** The first rerun waits this long after the previous run closed, doubling per rerun up to a day. Default 5 minutes. */
+  backoffMs?: number;
+}
+
+/** A completed sync with pending usage lines, as visibility lists it. */
+export interface PendingCandidate {
+  togaiInvoiceId: string;
+  /** Epoch ms (UTC). */
+  closedAt: number;
+  /** Epoch ms: `TzsPendingSince`, or the close time for runs that predate it. */
+  since: number;
+  reruns: number;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Pending syncs one sweep reads from visibility at most. */
+export const MAX_PENDING_CANDIDATES = 5000;
+
+/**
+ * Which pending invoices this sweep reruns: not those pending since before `closedAfter` (given
+ * up), not those whose back-off (`backoffMs` × 2^reruns after the last close, at most a day) has
+ * not passed, and of the rest the `limit` pending longest, so none waits behind newer ones.
+ */
+export function selectPendingReruns(
+  candidates: readonly PendingCandidate[],
+  now: number,
+  opts: { closedAfter: number; limit: number; backoffMs: number },
+): { chosen: PendingCandidate[]; expired: number; deferred: number } {
+  let expired = 0;
+  const due: PendingCandidate[] = [];
+  let waiting = 0;
+  for (const c of candidates) {
+    if (c.since < opts.closedAfter) expired++;
+    else if (c.closedAt + Math.min(opts.backoffMs * 2 ** c.reruns, DAY_MS) > now) waiting++;
+    else due.push(c);
+  }
+  due.sort((a, b) => a.since - b.since || a.closedAt - b.closedAt);
+  const chosen = due.slice(0, opts.limit);
+  return { chosen, expired, deferred: waiting + (due.length - chosen.length) };
 }
 
 export interface StartInvoiceSyncsRequest {
@@ -61,12 +111,26 @@ export interface SweepActivityDeps {
 export function createSweepActivities(deps: SweepActivityDeps) {
   return {
     async togaiListInvoicePages(req: ListInvoicePagesRequest): Promise<InvoicePages> {
-      const { togai, settings } = await deps.clients.forConnection(req.connectionId);
+      const { togai, settings } = await deps.clients
+        .forConnection(req.connectionId)
+        .catch(async (err: unknown) => {
+          // The connection was removed while nothing deleted its schedule (a CLI without Temporal):
+          // this worker's store is the one the schedule belongs to, so it goes now, not every interval.
+          if (err instanceof ApplicationFailure && err.type === FAILURE.UnknownConnection && deps.startSync) {
+            const outcome = await deleteInvoiceSweepSchedule(deps.startSync.client, req.connectionId);
+            throw ApplicationFailure.create({
+              message: `${err.message}; its invoice sweep schedule ${outcome === 'deleted' ? 'was deleted' : 'is gone'}`,
+              type: FAILURE.UnknownConnection,
+              nonRetryable: true,
+            });
+          }
+          throw err;
+        });
       const { invoices, usageQuantity, usageRevenue } = settings.flows;
       if (!invoices && !usageQuantity && !usageRevenue) {
         return {
           invoiceIds: [],
-          disabled: `flows 3, 4 and 5 (invoice and usage sync) are off for connection ${req.connectionId}: nothing is listed`,
+          disabled: `flows 3, 4 and 5 (invoice and usage sync) are all off for connection ${req.connectionId}: nothing is listed, and the checkpoint stays where it was, so the invoices generated meanwhile are listed once one of them is switched on`,
         };
       }
       const pageSize = Math.min(Math.max(1, req.pageSize), TOGAI_MAX_INVOICE_PAGE_SIZE);
@@ -125,24 +189,46 @@ export function createSweepActivities(deps: SweepActivityDeps) {
      * needs nobody to remember it. Found through Temporal's visibility (`TzsPendingUsageLines`);
      * `startSync` reruns only a workflow whose latest run still has pending lines.
      */
-    async restartPendingInvoiceSyncs(req: RestartPendingRequest): Promise<StartCounts> {
+    async restartPendingInvoiceSyncs(req: RestartPendingRequest): Promise<PendingRerunCounts> {
       const temporal = temporalOf(deps);
+      // Every rerun closes again, so the close-time filter keeps the list to invoices in or
+      // around the window; each one's own `TzsPendingSince` decides.
       const query =
         `TzsConnectionId="${req.connectionId}" AND WorkflowType="${FLOW.togaiInvoiceToZuora}" AND ` +
         `ExecutionStatus="Completed" AND TzsPendingUsageLines > 0 AND CloseTime > "${new Date(req.closedAfter).toISOString()}"`;
-      const invoiceIds = new Set<string>();
+      const latest = new Map<string, PendingCandidate>();
       for await (const wf of temporal.client.workflow.list({ query })) {
-        const id = wf.typedSearchAttributes.get(SA.togaiInvoiceId);
-        if (id !== undefined) invoiceIds.add(id);
-        if (invoiceIds.size >= req.limit) break;
+        const togaiInvoiceId = wf.typedSearchAttributes.get(SA.togaiInvoiceId);
+        if (togaiInvoiceId === undefined) continue;
+        const closedAt = wf.closeTime?.getTime() ?? 0;
+        const seen = latest.get(togaiInvoiceId);
+        if (seen && seen.closedAt >= closedAt) continue;
+        latest.set(togaiInvoiceId, {
+          togaiInvoiceId,
+          closedAt,
+          since: wf.typedSearchAttributes.get(SA.pendingSince)?.getTime() ?? closedAt,
+          reruns: wf.typedSearchAttributes.get(SA.pendingReruns) ?? 0,
+        });
+        // A bound on one sweep's reading: what is beyond it waits for the next sweep.
+        if (latest.size >= MAX_PENDING_CANDIDATES) break;
       }
-      const counts = emptyStartCounts();
-      for (const togaiInvoiceId of invoiceIds) {
+      const { chosen, expired, deferred } = selectPendingReruns([...latest.values()], Date.now(), {
+        closedAfter: req.closedAfter,
+        limit: req.limit,
+        backoffMs: req.backoffMs ?? 5 * 60 * 1000,
+      });
+      const counts: PendingRerunCounts = { ...emptyStartCounts(), expired, deferred };
+      for (const c of chosen) {
         const res = await startSync(
           temporal,
           {
             flow: FLOW.togaiInvoiceToZuora,
-            input: { connectionId: req.connectionId, togaiInvoiceId, trigger: 'sweep' },
+            input: {
+              connectionId: req.connectionId,
+              togaiInvoiceId: c.togaiInvoiceId,
+              trigger: 'sweep',
+              pending: { since: new Date(c.since).toISOString(), reruns: c.reruns + 1 },
+            },
           },
           { rerun: 'pending-usage' },
         );

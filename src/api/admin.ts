@@ -30,6 +30,8 @@ export interface AdminDeps {
    * is logged, not answered: the connection exists, and every worker start ensures schedules again.
    */
   onConnectionCreated?: (connectionId: string) => Promise<unknown>;
+  /** Runs after a connection is removed (the gateway deletes its sweep schedule); failures are logged. */
+  onConnectionRemoved?: (connectionId: string) => Promise<unknown>;
 }
 
 export function createAdminRouter(deps: AdminDeps): Router {
@@ -69,7 +71,10 @@ export function createAdminRouter(deps: AdminDeps): Router {
     res.json(await deps.service.rotate(param(req), req.body ?? {}));
   });
   router.delete('/connections/:id', async (req, res) => {
-    await deps.service.remove(param(req));
+    const removed = await deps.service.remove(param(req));
+    await deps
+      .onConnectionRemoved?.(removed.id)
+      .catch((err: unknown) => deps.log.warn({ err, connectionId: removed.id }, 'post-remove hook failed'));
     res.status(204).end();
   });
 

@@ -134,7 +134,7 @@ export function createWebhookRouter(deps: WebhookDeps): Router {
           res,
           creds.connectionId,
           FLOW.zuoraAccountToTogai,
-          'flow 1 (Zuora account → Togai customer)',
+          'flow 1 (Zuora account → Togai customer) is off',
           {
             notificationId,
           },
@@ -188,7 +188,7 @@ export function createWebhookRouter(deps: WebhookDeps): Router {
             res,
             creds.connectionId,
             FLOW.togaiAccountToZuora,
-            'flow 2 (Togai account → Zuora account)',
+            'flow 2 (Togai account → Zuora account) is off',
             context,
           );
         }
@@ -200,7 +200,7 @@ export function createWebhookRouter(deps: WebhookDeps): Router {
             res,
             creds.connectionId,
             FLOW.togaiInvoiceToZuora,
-            'flows 3, 4 and 5 (invoice and usage sync)',
+            'flows 3, 4 and 5 (invoice and usage sync) are all off (the invoice sweep lists this invoice once one is switched on)',
             context,
           );
         }
@@ -229,7 +229,7 @@ export function createWebhookRouter(deps: WebhookDeps): Router {
     what: string,
     context: Record<string, unknown>,
   ): void {
-    const reason = `${what} is off for connection ${connectionId}; nothing was started (tzs connections update ${connectionId} to switch it on)`;
+    const reason = `${what} for connection ${connectionId}; nothing was started (tzs connections update ${connectionId} to switch flows on)`;
     log.info(
       { connectionId, flow, ...context },
       'webhook for a disabled flow: acknowledged, nothing started',

@@ -181,6 +181,8 @@ export class ConnectionService {
       flows: { ...s.flows, ...definedOnly(patch.flows ?? {}) },
       usageSyncMode: patch.usageSyncMode ?? s.usageSyncMode,
     };
+    // Setting any flow is choosing them: the upgrade notice goes away.
+    if (patch.flows !== undefined) delete settings.flowsChosen;
     settings.usageSyncMode = impliedUsageSyncMode(settings, patch.usageSyncMode !== undefined);
     const billing = billingProblems(settings);
     if (billing.length > 0) throw new ConnectionValidationError(billing);

@@ -183,7 +183,7 @@ const usageSyncMode = setting(usageSyncModeSchema.default('quantity'), {
 const flowSwitch = (flag: string, help: string, on: boolean) =>
   setting(z.boolean().default(on), {
     flag: `${flag} <on|off>`,
-    help: `${help} (default ${on ? 'on' : 'off'})`,
+    help,
   });
 
 /**
@@ -216,23 +216,23 @@ export function billingProblems(settings: Pick<ConnectionSettings, 'flows' | 'us
   const problems: string[] = [];
   if (flows.invoices && (flows.usageQuantity || flows.usageRevenue)) {
     const usage = [
-      flows.usageQuantity && 'usageQuantity (flow 4)',
-      flows.usageRevenue && 'usageRevenue (flow 5)',
+      flows.usageQuantity && 'flows.usageQuantity (flow 4)',
+      flows.usageRevenue && 'flows.usageRevenue (flow 5)',
     ]
       .filter(Boolean)
       .join(' and ');
     problems.push(
-      `flows: invoices (flow 3) and ${usage} are both on, so every usage charge would reach Zuora twice: as an item of ` +
+      `flows: flows.invoices (flow 3) is on together with ${usage}, so every usage charge would reach Zuora twice: as an item of ` +
         "the standalone invoice and as a usage record that Zuora's bill run rates again. Choose one billing mode: " +
-        'Togai invoices (flows.invoices on, both usage flows off) or Zuora bills the usage (flows.invoices off, ' +
-        'usageQuantity and/or usageRevenue on)',
+        'Togai invoices (flows.invoices on, flows.usageQuantity and flows.usageRevenue off) or Zuora bills the usage ' +
+        '(flows.invoices off, flows.usageQuantity and/or flows.usageRevenue on)',
     );
   }
   const modeFlow = usageSyncMode === 'quantity' ? flows.usageQuantity : flows.usageRevenue;
   if ((flows.usageQuantity || flows.usageRevenue) && !modeFlow) {
     const other = usageSyncMode === 'quantity' ? 'revenue' : 'quantity';
     problems.push(
-      `usageSyncMode: ${usageSyncMode} is the mode of meters that name none, but flow ${usageSyncMode === 'quantity' ? '4 (usageQuantity)' : '5 (usageRevenue)'} ` +
+      `usageSyncMode: ${usageSyncMode} is the mode of meters that name none, but ${usageSyncMode === 'quantity' ? 'flows.usageQuantity (flow 4)' : 'flows.usageRevenue (flow 5)'} ` +
         `is off: set usageSyncMode to ${other}, or switch that flow on`,
     );
   }
@@ -250,6 +250,12 @@ export const connectionSettingsSchema = z.object({
   zuora: z.object(zuoraSettingsShape),
   togai: z.object(togaiSettingsShape),
   flows: flowsSchema.default(flowsSchema.parse({})),
+  /**
+   * `false` on a connection stored before flows could be chosen (v0.1 ran the invoice and the usage
+   * flows together): its flows are the defaults until someone sets them (`tzs connections update`).
+   * Absent once chosen. Set by the store when a row lacks `flows`, never by callers.
+   */
+  flowsChosen: z.literal(false).optional(),
   usageSyncMode,
   webhooks: z.object({
     zuoraAuth,

@@ -67,7 +67,12 @@ export function toRow(record: ConnectionRecord, keyring: Keyring): ConnectionRow
 }
 
 export function toSummary(row: ConnectionRow): ConnectionSummary {
-  const settings: ConnectionSettings = connectionSettingsSchema.parse(JSON.parse(row.settings));
+  const raw: unknown = JSON.parse(row.settings);
+  // A row written before flows could be chosen: the defaults apply, and the views say so.
+  const unchosen = typeof raw === 'object' && raw !== null && !('flows' in raw);
+  const settings: ConnectionSettings = connectionSettingsSchema.parse(
+    unchosen ? { ...raw, flowsChosen: false } : raw,
+  );
   return {
     id: row.id,
     name: row.name,

@@ -1,5 +1,7 @@
 import type { ActivityOptions } from '@temporalio/common';
 import { FAILURE, NEVER_RETRIED, type FailureType } from '../shared/failures.js';
+import type { Unmapped } from '../mapping/address.js';
+import type { FittedField } from '../mapping/fit.js';
 
 /**
  * What every flow contract shares: what started a sync, how a start ended, and the shape of a
@@ -60,6 +62,10 @@ export interface AccountSyncResult {
   zuoraAccountNumber?: string;
   togaiCustomerId?: string;
   togaiAccountId?: string;
+  /** Texts this run cut to the target's limits (field, lengths; never the text). */
+  fitted?: FittedField[];
+  /** Values this run left out because the target would refuse them (field and why; never the value). */
+  unmapped?: Unmapped[];
 }
 
 /**

@@ -32,10 +32,13 @@ export interface SweepTogaiInvoicesInput {
    */
   batchesPerRun?: number;
   /**
-   * Invoice syncs that completed this recently (default 7 days) with usage lines pending a mapping
-   * are run again by each sweep; older ones are left to an operator (a new run of that invoice's sync workflow).
+   * Invoices whose usage lines have been pending for less than this (default 7 days) are rerun by
+   * the sweeps, oldest first, each after a back-off; older ones are given up (counted as
+   * `pendingReruns.expired`) and left to an operator (a new run of that invoice's sync).
    */
   pendingLookbackMs?: number;
+  /** The first rerun waits this long after the previous run closed, doubling per rerun, at most a day. Default 5 minutes. */
+  pendingBackoffMs?: number;
   /** At most this many such reruns per sweep (default 100). */
   pendingRerunLimit?: number;
   /** Set by the workflow itself when it continues as new; never by callers. */
@@ -60,10 +63,18 @@ export interface SweepTogaiInvoicesResult {
   listed: number;
   counts: StartCounts;
   /** What rerunning the syncs with pending usage lines answered. */
-  pendingReruns?: StartCounts;
+  pendingReruns?: PendingRerunCounts;
   /** Why nothing was listed: the connection's invoice and usage flows are off. */
   disabled?: string;
 }
+
+/** What the pending reruns of one sweep did: starts, and the invoices left for later or given up. */
+export type PendingRerunCounts = StartCounts & {
+  /** Pending since before the window: no longer rerun (an operator's turn). Absent in runs of older sweeps. */
+  expired?: number;
+  /** Not yet due (backing off) or over this sweep's limit: a later sweep reruns them. */
+  deferred?: number;
+};
 
 export const invoiceSweep = {
   workflowType: 'sweepTogaiInvoices',

@@ -19,6 +19,11 @@ export interface SyncTogaiInvoiceInput {
   trigger: SyncTrigger;
   /** Id of the Togai event, when a webhook started it. */
   eventId?: string;
+  /**
+   * Set by the sweep when it reruns a sync for its pending usage lines: since when (ISO-8601, UTC)
+   * the invoice has had pending lines, and how many reruns came before this one.
+   */
+  pending?: { since: string; reruns: number };
 }
 
 /** One usage record the run made or found. Quantities and amounts are exact decimal strings. */
@@ -29,7 +34,7 @@ export interface UsageRecordSynced {
   quantity: DecimalString;
   /** Per unit, in the invoice's currency. */
   unitAmount: DecimalString;
-  /** Revenue mode: Togai's exact revenue, when rounding to the currency changed the quantity sent. */
+  /** Togai's exact figure when the quantity sent differs: revenue mode rounds money to the currency, quantity mode fits Zuora's 16 characters (the unit amount then follows). */
   exactQuantity?: DecimalString;
   outcome: 'created' | 'adopted';
   /** The subscription and its charge the record bills to (records this run created). */
@@ -55,9 +60,11 @@ export interface InvoiceSyncResult {
   /**
    * created: this run made the Zuora invoice or a usage record; adopted: an earlier run (or a
    * person) had made all of them; empty: nothing to bill (no charge lines and a zero total, or no
-   * usage lines); skipped: no invoice or usage flow is on for the connection.
+   * usage lines); skipped: no invoice or usage flow is on for the connection, or a composite
+   * invoice (its member invoices are synced); already-billed: Zuora bills this invoice the other
+   * way already (its Zuora invoice, or its usage records, from before the billing mode changed).
    */
-  outcome: 'created' | 'adopted' | 'empty' | 'skipped';
+  outcome: 'created' | 'adopted' | 'empty' | 'skipped' | 'already-billed';
   /** Who bills: Togai invoices (flow 3) or Zuora bills the usage (flows 4/5); none when skipped. */
   billingMode?: BillingMode;
   reason: string;
@@ -88,6 +95,7 @@ export const togaiInvoiceToZuora = {
     FAILURE.CurrencyMismatch,
     FAILURE.TotalMismatch,
     FAILURE.NegativeInvoice,
+    FAILURE.BilledInOtherMode,
     FAILURE.AccountNotLinked,
     FAILURE.TooManyInvoiceItems,
     ...VENDOR_CALL_FAILURES,

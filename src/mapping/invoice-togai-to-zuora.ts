@@ -1,6 +1,13 @@
 import type { TogaiInvoice, TogaiInvoiceLine, TogaiInvoiceStatus } from '../clients/togai/schemas.js';
 import type { ZuoraCreateInvoiceRequest, ZuoraInvoiceItemInput } from '../clients/zuora/schemas.js';
-import { Decimal, minorUnits, normalize, roundAllocating, toDecimal, type DecimalString } from '../shared/money.js';
+import {
+  Decimal,
+  minorUnits,
+  normalize,
+  roundAllocating,
+  toDecimal,
+  type DecimalString,
+} from '../shared/money.js';
 import { billingPeriod, calendarDate } from './dates.js';
 import { fitter, type FittedField } from './fit.js';
 

@@ -1,5 +1,7 @@
 import type { TogaiAccount, TogaiAddress, TogaiCustomer } from '../clients/togai/schemas.js';
 import type { ZuoraContactInput, ZuoraCreateAccountRequest } from '../clients/zuora/schemas.js';
+import { countryAndState, type Unmapped } from './address.js';
+import { fitter, type FittedField } from './fit.js';
 import { invalidSourceData, MAPPING_SETTING } from './zuora-account-to-togai.js';
 
 /**
@@ -23,6 +25,23 @@ export function zuoraAccountIdFromSettings(account: TogaiAccount, namespace: str
   return setting?.value;
 }
 
+/**
+ * Zuora's limits on what flow 2 sends (zuora-sdk 3.21.0 CreateAccountRequest and
+ * CreateAccountContact, as vendored in packages/simulators/contracts/zuora/zuora-sdk-constraints.yaml).
+ */
+export const ZUORA_ACCOUNT_LIMITS = {
+  name: 255,
+  firstName: 100,
+  lastName: 100,
+  address1: 255,
+  address2: 255,
+  city: 100,
+  state: 100,
+  zipCode: 20,
+  workEmail: 80,
+  workPhone: 40,
+} as const;
+
 /** Zuora contacts need a first and a last name; Togai has one display name. */
 function splitName(name: string): { firstName: string; lastName: string } {
   const parts = name.trim().split(/\s+/);
@@ -30,30 +49,63 @@ function splitName(name: string): { firstName: string; lastName: string } {
   return { firstName: parts.slice(0, -1).join(' '), lastName: parts.at(-1) ?? name };
 }
 
+/** Flow 2's request, and what had to change for Zuora to take it. */
+export interface ZuoraAccountPlan {
+  body: ZuoraCreateAccountRequest;
+  /** Texts cut to Zuora's limits (lengths only). */
+  fitted: FittedField[];
+  /** Values Zuora would refuse, left out. */
+  unmapped: Unmapped[];
+}
+
 function contactFrom(
   name: string,
   email: string,
   address: TogaiAddress | null | undefined,
+  fit: (field: string, value: string, max: number) => string,
+  unmapped: Unmapped[],
 ): ZuoraContactInput {
-  const contact: ZuoraContactInput = { ...splitName(name), workEmail: email };
-  const set = (key: keyof ZuoraContactInput, value: string | null | undefined): void => {
-    if (value && value.trim()) contact[key] = value.trim();
+  const names = splitName(name);
+  const contact: ZuoraContactInput = {
+    firstName: fit('billToContact.firstName', names.firstName, ZUORA_ACCOUNT_LIMITS.firstName),
+    lastName: fit('billToContact.lastName', names.lastName, ZUORA_ACCOUNT_LIMITS.lastName),
+  };
+  // An address cut short still reaches the post; an email cut short reaches nobody.
+  if (email.length <= ZUORA_ACCOUNT_LIMITS.workEmail) contact.workEmail = email;
+  else
+    unmapped.push({
+      field: 'billToContact.workEmail',
+      reason: `longer than Zuora's ${ZUORA_ACCOUNT_LIMITS.workEmail} characters: left out (an email cannot be shortened)`,
+    });
+  const set = (
+    key: keyof typeof ZUORA_ACCOUNT_LIMITS & keyof ZuoraContactInput,
+    value: string | null | undefined,
+  ): void => {
+    if (value && value.trim())
+      contact[key] = fit(`billToContact.${key}`, value.trim(), ZUORA_ACCOUNT_LIMITS[key]);
   };
   set('address1', address?.line1);
   set('address2', address?.line2);
   set('city', address?.city);
-  set('state', address?.state);
   set('zipCode', address?.postalCode);
-  set('country', address?.country);
   set('workPhone', address?.phoneNumber);
+  const place = countryAndState(address?.country, address?.state, 'billToContact', unmapped);
+  if (place.country !== undefined) contact.country = place.country;
+  set('state', place.state);
   return contact;
 }
 
+/**
+ * A Togai account (with its customer) as the body of Zuora's `POST /v1/accounts`: names and
+ * address fitted to Zuora's limits at grapheme boundaries, the country as an ISO code, a US or
+ * Canadian state as its 2-letter code; what Zuora would refuse is left out and reported.
+ * Throws InvalidSourceData (non-retryable) without an invoice currency or an email.
+ */
 export function zuoraAccountFromTogai(
   account: TogaiAccount,
   customer: TogaiCustomer,
   defaults: ZuoraAccountDefaults,
-): ZuoraCreateAccountRequest {
+): ZuoraAccountPlan {
   const where = `Togai account ${account.id} (customer ${customer.id})`;
   const currency = (account.invoiceCurrency ?? '').trim().toUpperCase();
   if (!/^[A-Z]{3}$/.test(currency)) {
@@ -67,19 +119,25 @@ export function zuoraAccountFromTogai(
       `${where} has no primary email: set one on the account or customer in Togai, then retry`,
     );
   }
+  const { fit, fitted } = fitter();
+  const unmapped: Unmapped[] = [];
   const address = account.address ?? customer.address;
-  const contact = contactFrom(customer.name || account.name, email, address);
+  const contact = contactFrom(customer.name || account.name, email, address, fit, unmapped);
   return {
-    name: account.name,
-    currency,
-    billToContact: contact,
-    soldToContact: contact,
-    billCycleDay: defaults.billCycleDay,
-    paymentTerm: defaults.paymentTerm,
-    autoPay: false,
-    customFields: {
-      [defaults.togaiCustomerIdField]: customer.id,
-      [defaults.togaiAccountIdField]: account.id,
+    body: {
+      name: fit('name', account.name, ZUORA_ACCOUNT_LIMITS.name),
+      currency,
+      billToContact: contact,
+      soldToContact: contact,
+      billCycleDay: defaults.billCycleDay,
+      paymentTerm: defaults.paymentTerm,
+      autoPay: false,
+      customFields: {
+        [defaults.togaiCustomerIdField]: customer.id,
+        [defaults.togaiAccountIdField]: account.id,
+      },
     },
+    fitted,
+    unmapped,
   };
 }

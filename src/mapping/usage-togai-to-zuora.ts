@@ -3,6 +3,7 @@ import type { ZuoraCreateUsageRequest } from '../clients/zuora/schemas.js';
 import type { UsageSyncMode } from '../connections/settings.js';
 import {
   Decimal,
+  equals,
   isZero,
   normalize,
   roundToCurrency,
@@ -59,8 +60,18 @@ export const USAGE_KEY_FIELD = 'TogaiUsageKey__c';
 
 export const DEFAULT_UOM = 'Each';
 
-/** Per-unit amounts that are averages (tiered prices) keep this many decimals, rounded half-up. */
+/** v0.1: per-unit amounts that are averages (tiered prices) kept this many decimals, rounded half-up. */
 export const UNIT_AMOUNT_DECIMALS = 12;
+
+/**
+ * Averages keep at least this many significant digits (not decimal places: 45,000,000,001 units at
+ * 0.0000011088… need them), more until quantity × unit amount rounds to the revenue at the
+ * currency's precision.
+ */
+export const UNIT_AMOUNT_SIGNIFICANT_DIGITS = 12;
+
+/** Zuora usage `Quantity`: "**Character limit**: 16" (zuora-sdk 3.21.0 CreateUsageRequest.Quantity). */
+export const ZUORA_QUANTITY_MAX_CHARS = 16;
 
 export interface TogaiUsageLine {
   /** Position in `usageInfo`, to name the line in reports when it has no meter. */
@@ -139,14 +150,45 @@ export function unitAmount(
   revenue: DecimalString,
   quantity: DecimalString,
   valuePerQuantity?: DecimalString,
+  currency?: { code: string; decimals: Readonly<Record<string, number>> },
 ): DecimalString {
   if (valuePerQuantity !== undefined) return normalize(valuePerQuantity);
   if (isZero(quantity)) return '0';
-  return normalize(
-    toDecimal(revenue)
-      .dividedBy(toDecimal(quantity))
-      .toDecimalPlaces(UNIT_AMOUNT_DECIMALS, Decimal.ROUND_HALF_UP),
-  );
+  const exact = toDecimal(revenue).dividedBy(toDecimal(quantity));
+  // v0.1 (no currency given): decimal places, as recorded runs expect.
+  if (!currency) return normalize(exact.toDecimalPlaces(UNIT_AMOUNT_DECIMALS, Decimal.ROUND_HALF_UP));
+  const target = roundToCurrency(revenue, currency.code, currency.decimals);
+  let digits = UNIT_AMOUNT_SIGNIFICANT_DIGITS;
+  let unit = exact.toSignificantDigits(digits, Decimal.ROUND_HALF_UP);
+  // Each digit more divides the error by ten; the division's own 40 digits end the search.
+  while (
+    digits < 40 &&
+    !equals(
+      roundToCurrency(normalize(unit.times(toDecimal(quantity))), currency.code, currency.decimals),
+      target,
+    )
+  ) {
+    digits++;
+    unit = exact.toSignificantDigits(digits, Decimal.ROUND_HALF_UP);
+  }
+  return normalize(unit);
+}
+
+/**
+ * A quantity Zuora takes (at most 16 characters): as it is when it fits, else rounded half-up to
+ * the decimal places that fit (the unit amount is then computed from it, so the money is kept);
+ * undefined when even its integer part does not fit.
+ */
+export function zuoraQuantity(quantity: DecimalString): DecimalString | undefined {
+  const q = normalize(quantity);
+  if (q.length <= ZUORA_QUANTITY_MAX_CHARS) return q;
+  const integerDigits = toDecimal(q).abs().truncated().toFixed().length + (q.startsWith('-') ? 1 : 0);
+  const places = ZUORA_QUANTITY_MAX_CHARS - integerDigits - 1;
+  if (places < 0)
+    return integerDigits <= ZUORA_QUANTITY_MAX_CHARS
+      ? normalize(toDecimal(q).toDecimalPlaces(0, Decimal.ROUND_HALF_UP))
+      : undefined;
+  return normalize(toDecimal(q).toDecimalPlaces(places, Decimal.ROUND_HALF_UP));
 }
 
 /**
@@ -162,8 +204,11 @@ export const SKIP_KINDS = {
   'no-subscription': { pending: true },
   'ambiguous-subscription': { pending: true },
   refused: { pending: true },
-  'flow-off': { pending: false },
+  /** The meter's mode is a usage flow switched off: synced by a rerun once it is switched on. */
+  'flow-off': { pending: true },
   'zero-quantity': { pending: false },
+  /** The meter is marked not billed in Zuora (`zuora_usage_sync_mode` = none). */
+  'not-billed': { pending: false },
 } as const;
 export type SkipKind = keyof typeof SKIP_KINDS;
 
@@ -189,6 +234,17 @@ export function meterMapping(
 ): { mapping: MeterMapping } | { skip: Skip } {
   const value = (id: string): string | undefined =>
     nonEmptyText(settings.find((s) => s.id === id && s.namespace === namespace)?.value);
+  const modeRaw = value(USAGE_METER_SETTING.syncMode);
+  const mode = modeRaw?.toLowerCase();
+  // Usage a business never bills in Zuora (internal meters, free features): not pending for ever.
+  if (mode === 'none') {
+    return {
+      skip: {
+        kind: 'not-billed',
+        reason: `the usage meter is marked not billed in Zuora (${namespace}.${USAGE_METER_SETTING.syncMode} = none)`,
+      },
+    };
+  }
   const prpc = value(USAGE_METER_SETTING.productRatePlanCharge);
   if (!prpc) {
     const legacy = value('zuora_subscription_id') ?? value('zuora_charge_id');
@@ -206,13 +262,11 @@ export function meterMapping(
           },
     };
   }
-  const modeRaw = value(USAGE_METER_SETTING.syncMode);
-  const mode = modeRaw?.toLowerCase();
   if (mode !== undefined && mode !== 'quantity' && mode !== 'revenue') {
     return {
       skip: {
         kind: 'bad-setting',
-        reason: `setting ${namespace}.${USAGE_METER_SETTING.syncMode} is "${modeRaw}", expected quantity or revenue`,
+        reason: `setting ${namespace}.${USAGE_METER_SETTING.syncMode} is "${modeRaw}", expected quantity, revenue or none`,
       },
     };
   }
@@ -384,7 +438,20 @@ export function usageFigures(
   currency?: { code: string; decimals: Readonly<Record<string, number>> },
 ): { quantity: DecimalString; unitAmount: DecimalString; exactQuantity?: DecimalString } {
   if (mode === 'quantity') {
-    return { quantity, unitAmount: unitAmount(revenue.revenue, quantity, revenue.valuePerQuantity) };
+    if (!currency)
+      return { quantity, unitAmount: unitAmount(revenue.revenue, quantity, revenue.valuePerQuantity) };
+    const fitted = zuoraQuantity(quantity);
+    if (fitted === undefined || fitted === normalize(quantity))
+      return {
+        quantity,
+        unitAmount: unitAmount(revenue.revenue, quantity, revenue.valuePerQuantity, currency),
+      };
+    // Rounded to fit Zuora's 16 characters: the per-unit amount follows, so the money does not move.
+    return {
+      quantity: fitted,
+      unitAmount: isZero(fitted) ? '0' : unitAmount(revenue.revenue, fitted, undefined, currency),
+      exactQuantity: quantity,
+    };
   }
   if (!currency) return { quantity: revenue.revenue, unitAmount: '1' };
   const rounded = normalize(roundToCurrency(revenue.revenue, currency.code, currency.decimals));

@@ -1,6 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { FAILURE } from '../shared/failures.js';
 import type { ZuoraAccount, ZuoraContact } from '../clients/zuora/schemas.js';
+import { countryAndState, type Unmapped } from './address.js';
+import { fitter, type FittedField } from './fit.js';
 import type {
   TogaiAddressInput,
   TogaiCreateCustomerRequest,
@@ -70,7 +72,10 @@ export function zuoraMappingSettings(
   ];
 }
 
-function addressOf(contact: ZuoraContact): TogaiAddressInput {
+/** Togai's limits on what flow 1 sends (Togai's spec: CreateCustomerRequest, CreateAccountRequest). */
+export const TOGAI_CUSTOMER_LIMITS = { name: 255, primaryEmail: 320 } as const;
+
+function addressOf(contact: ZuoraContact, unmapped: Unmapped[]): TogaiAddressInput {
   const address: TogaiAddressInput = {};
   const set = (key: keyof TogaiAddressInput, value: string | null | undefined): void => {
     if (value && value.trim()) address[key] = value.trim();
@@ -78,10 +83,12 @@ function addressOf(contact: ZuoraContact): TogaiAddressInput {
   set('line1', contact.address1);
   set('line2', contact.address2);
   set('city', contact.city);
-  set('state', contact.state);
   set('postalCode', contact.zipCode);
-  set('country', contact.country);
   set('phoneNumber', contact.workPhone);
+  // Zuora answers with country names ("United States"); Togai takes ISO alpha-2 codes only.
+  const place = countryAndState(contact.country, contact.state, 'address', unmapped);
+  set('country', place.country);
+  set('state', place.state);
   return address;
 }
 
@@ -91,10 +98,20 @@ function togaiName(name: string, accountNumber: string): string {
   return trimmed.length >= TOGAI_NAME_MIN ? trimmed : `${trimmed} (${accountNumber})`.trim();
 }
 
-export function togaiCustomerFromZuoraAccount(
-  account: ZuoraAccount,
-  namespace: string,
-): TogaiCreateCustomerRequest {
+/** Flow 1's request, and what had to change for Togai to take it. */
+export interface TogaiCustomerPlan {
+  body: TogaiCreateCustomerRequest;
+  fitted: FittedField[];
+  unmapped: Unmapped[];
+}
+
+/**
+ * A Zuora account as the body of Togai's `POST /customers` with its first account and the id
+ * mapping inline: the bill-to contact's address with the country as an ISO 3166-1 alpha-2 code
+ * (what Togai's spec asks), names fitted to Togai's 255 characters. Throws InvalidSourceData
+ * (non-retryable) without a bill-to contact, an email or a currency.
+ */
+export function togaiCustomerFromZuoraAccount(account: ZuoraAccount, namespace: string): TogaiCustomerPlan {
   const { id, accountNumber, name } = account.basicInfo;
   const where = `Zuora account ${accountNumber} (${id})`;
   const billTo = account.billToContact;
@@ -113,21 +130,28 @@ export function togaiCustomerFromZuoraAccount(
       `${where} has no valid currency ("${currency}"): Togai invoices need an ISO 4217 code; fix it in Zuora, then retry this workflow`,
     );
   }
+  const { fit, fitted } = fitter();
+  const unmapped: Unmapped[] = [];
   const settings = zuoraMappingSettings(namespace, id, accountNumber);
-  const displayName = togaiName(name, accountNumber);
+  const displayName = fit('name', togaiName(name, accountNumber), TOGAI_CUSTOMER_LIMITS.name);
+  const address = addressOf(billTo, unmapped);
   return {
-    id: togaiCustomerIdFor(id),
-    name: displayName,
-    primaryEmail: email,
-    address: addressOf(billTo),
-    settings,
-    account: {
-      id: togaiAccountIdFor(id),
+    body: {
+      id: togaiCustomerIdFor(id),
       name: displayName,
-      invoiceCurrency: currency,
       primaryEmail: email,
-      address: addressOf(billTo),
+      address,
       settings,
+      account: {
+        id: togaiAccountIdFor(id),
+        name: displayName,
+        invoiceCurrency: currency,
+        primaryEmail: email,
+        address,
+        settings,
+      },
     },
+    fitted,
+    unmapped,
   };
 }

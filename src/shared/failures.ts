@@ -136,6 +136,14 @@ export const FAILURE_TYPES = {
     action:
       'Create the credit memo in Zuora (or settle the invoice in Togai); the sync then has nothing to add.',
   },
+  BilledInOtherMode: {
+    retryable: false,
+    raisedBy: 'workflow',
+    meaning:
+      "Part of the Togai invoice's usage is already billed in Zuora as usage records (flows 4/5, before the connection's billing mode changed) and the rest is not: a Zuora invoice would bill the synced part twice",
+    action:
+      'Bill the unbilled lines named in the failure in Zuora by hand, or switch the connection back to the billing mode the invoice started in (tzs connections update --flow-…) and retry.',
+  },
   AccountNotLinked: {
     retryable: false,
     raisedBy: 'workflow',

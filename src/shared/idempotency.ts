@@ -57,23 +57,91 @@ export function buildIdempotencyKey(input: IdempotencyKeyInput): string {
   return `${prefix}:h:${digest}`;
 }
 
-/** Zuora account created for a Togai account. */
-export function zuoraAccountCreateKey(connectionId: string, togaiAccountId: string): string {
-  return buildIdempotencyKey({ connectionId, operation: 'zuora.account.create', source: [togaiAccountId] });
+/** JSON with object keys sorted at every level: the same body always has the same text. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+      : v,
+  );
 }
 
-/** Zuora standalone invoice created for a Togai invoice. */
-export function zuoraInvoiceCreateKey(connectionId: string, togaiInvoiceId: string): string {
-  return buildIdempotencyKey({ connectionId, operation: 'zuora.invoice.create', source: [togaiInvoiceId] });
+/**
+ * 16 hex digits of the SHA-256 of the body's canonical JSON. Zuora replays the first answer to an
+ * Idempotency-Key for 24 h, failures included (../shared/contracts/README.md): a key that named
+ * only the object would replay a refusal after the cause was fixed (a mapping, a UOM), so the key
+ * also names the body, and a changed body is a new request. Creating an object twice is prevented
+ * by the look-up before every create (custom fields), which does not depend on this key.
+ */
+export function bodyDigest(body: unknown): string {
+  return sha256Hex(canonicalJson(body)).slice(0, 16);
 }
 
-/** One Zuora usage record created for one line (or usage meter) of a Togai invoice. */
+/** Zuora account created for a Togai account, from this request body (`bodyDigest`). */
+export function zuoraAccountCreateKey(connectionId: string, togaiAccountId: string, body?: unknown): string {
+  return buildIdempotencyKey({
+    connectionId,
+    operation: 'zuora.account.create',
+    source: [togaiAccountId, ...(body !== undefined ? [bodyDigest(body)] : [])],
+  });
+}
+
+/** Zuora standalone invoice created for a Togai invoice, from this request body (`bodyDigest`). */
+export function zuoraInvoiceCreateKey(connectionId: string, togaiInvoiceId: string, body?: unknown): string {
+  return buildIdempotencyKey({
+    connectionId,
+    operation: 'zuora.invoice.create',
+    source: [togaiInvoiceId, ...(body !== undefined ? [bodyDigest(body)] : [])],
+  });
+}
+
+/**
+ * v0.1's key of one Zuora usage record (one usage meter's line of a Togai invoice), also the value
+ * of its usage-key custom field: it names the connection, so a second connection to the same
+ * tenants did not find the first one's records. Records made so are still looked up by it.
+ */
 export function zuoraUsageCreateKey(connectionId: string, togaiInvoiceId: string, lineKey: string): string {
   return buildIdempotencyKey({
     connectionId,
     operation: 'zuora.usage.create',
     source: [togaiInvoiceId, lineKey],
   });
+}
+
+/** What every v0.1 usage key of one Togai invoice made through this connection starts with. */
+export function legacyUsageKeyPrefix(connectionId: string, togaiInvoiceId: string): string {
+  return `${[KEY_VERSION, 'zuora.usage.create', connectionId, togaiInvoiceId].map(encodePart).join(':')}:`;
+}
+
+/** Version of usage record keys: v2 names the Togai invoice and usage meter only. */
+const USAGE_RECORD_KEY_VERSION = 'tzs2:usage';
+
+/**
+ * The prefix every usage record key of one Togai invoice starts with (`SW` object-query filters
+ * find all of them: the invoice flow's check that the invoice was not billed as usage).
+ */
+export function usageRecordKeyPrefix(togaiInvoiceId: string): string {
+  return `${USAGE_RECORD_KEY_VERSION}:${encodePart(togaiInvoiceId)}:`;
+}
+
+/**
+ * The key of the usage record billing one usage meter's line of a Togai invoice, kept in the usage
+ * key custom field: `tzs2:usage:<invoice>:<meter>`, the same whichever connection or run made it,
+ * so the same usage is never billed twice by two connections to the same tenants. A meter id that
+ * would make it longer than 255 characters is replaced by its SHA-256 (the prefix stays).
+ */
+export function usageRecordKey(togaiInvoiceId: string, usageMeterId: string): string {
+  const prefix = usageRecordKeyPrefix(togaiInvoiceId);
+  const readable = `${prefix}${encodePart(usageMeterId)}`;
+  return readable.length <= IDEMPOTENCY_KEY_MAX_LENGTH ? readable : `${prefix}h:${sha256Hex(usageMeterId)}`;
+}
+
+/** The Idempotency-Key of creating the usage record `recordKey` with this body. */
+export function usageCreateIdempotencyKey(recordKey: string, body: unknown): string {
+  const key = `${recordKey}:b:${bodyDigest(body)}`;
+  return key.length <= IDEMPOTENCY_KEY_MAX_LENGTH ? key : `tzs2:usage:h:${sha256Hex(key)}`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -14,6 +14,10 @@ export const SA = {
   skippedUsageLines: defineSearchAttributeKey('TzsSkippedUsageLines', SearchAttributeType.INT),
   /** Skipped usage lines a mapping can fix: the sweep reruns completed syncs that have some. */
   pendingUsageLines: defineSearchAttributeKey('TzsPendingUsageLines', SearchAttributeType.INT),
+  /** When the invoice first had pending lines (UTC): the sweep reruns oldest first and gives up after its window. */
+  pendingSince: defineSearchAttributeKey('TzsPendingSince', SearchAttributeType.DATETIME),
+  /** How many times the sweep has rerun the sync for its pending lines: the back-off grows with it. */
+  pendingReruns: defineSearchAttributeKey('TzsPendingReruns', SearchAttributeType.INT),
 } as const;
 
 export const ALL_SEARCH_ATTRIBUTES = Object.values(SA);

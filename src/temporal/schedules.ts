@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import {
   Connection,
   ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
   ScheduleOverlapPolicy,
   type Client,
   type ScheduleDescription,
@@ -100,6 +101,33 @@ export async function ensureInvoiceSweepSchedules(
     }
   }
   return outcomes;
+}
+
+/** Deletes a removed connection's sweep schedule; one that is already gone is fine. */
+export async function deleteInvoiceSweepSchedule(
+  client: Client,
+  connectionId: string,
+): Promise<'deleted' | 'absent'> {
+  try {
+    await client.schedule.getHandle(invoiceSweep.scheduleId(connectionId)).delete();
+    return 'deleted';
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) return 'absent';
+    throw err;
+  }
+}
+
+/** For code without a Temporal client at hand (the CLI): deletes one connection's sweep schedule. */
+export async function deleteInvoiceSweepScheduleFor(
+  config: Config,
+  connectionId: string,
+): Promise<'deleted' | 'absent'> {
+  const connection = await Connection.connect({ address: temporalAddress(config), connectTimeout: '5s' });
+  try {
+    return await deleteInvoiceSweepSchedule(createClient(config, connection), connectionId);
+  } finally {
+    await connection.close();
+  }
 }
 
 /** The schedule options the configuration gives (task queue, interval, overlap). */

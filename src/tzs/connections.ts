@@ -7,6 +7,8 @@ import type {
   TestResult,
   WebhookSetup,
 } from '../connections/service.js';
+import { getConfig } from '../config.js';
+import { deleteInvoiceSweepScheduleFor } from '../temporal/schedules.js';
 import { merge, out, prune, readDocument, setPath, withConnections } from './common.js';
 
 /**
@@ -53,14 +55,14 @@ function addSettingsOptions(cmd: Command, forCreate: boolean): Command {
  */
 export function problemForCli(problem: string): string {
   const colon = problem.indexOf(': ');
-  if (colon < 0) return problem;
+  if (colon < 0) return withFlagNames(problem);
   const path = problem.slice(0, colon);
   const message = problem.slice(colon + 2);
   const flags = settingFlags();
   const missing = /received undefined/.test(message);
   const exact = flags.find((f) => f.path.join('.') === path);
   if (exact)
-    return `--${exact.meta.flag.split(' ')[0]}: ${missing ? 'missing (give the flag, or set it in --file)' : message}`;
+    return `--${exact.meta.flag.split(' ')[0]}: ${missing ? 'missing (give the flag, or set it in --file)' : withFlagNames(message)}`;
   const under = flags.filter(
     (f) => f.path.join('.').startsWith(`${path}.`) && f.defaultText === undefined && !f.meta.createOnly,
   );
@@ -69,7 +71,17 @@ export function problemForCli(problem: string): string {
     const names = [...under, ...secrets].map((f) => `--${f.meta.flag.split(' ')[0]}`);
     return `${path}: missing: give ${names.join(', ')} (or set them in --file)`;
   }
-  return problem;
+  return withFlagNames(problem);
+}
+
+/** A service message in the CLI's words: each setting path it names (`flows.invoices`) as its flag. */
+function withFlagNames(text: string): string {
+  let out = text;
+  for (const f of settingFlags()) {
+    const path = f.path.join('.').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    out = out.replace(new RegExp(`(?<![\\w.-])${path}(?![\\w])`, 'g'), `--${f.meta.flag.split(' ')[0]}`);
+  }
+  return out;
 }
 
 /** The create/update document the flags describe (undefined flags leave the file's value). */
@@ -88,6 +100,11 @@ function printView(c: ConnectionView): void {
     `              custom fields ${Object.values(c.zuora.customFields).join(', ')}`,
     `  Togai       ${c.togai.baseUrl}  token ${c.togai.apiToken}, ${c.togai.requestsPerSecond} req/s, settings namespace ${c.togai.settingsNamespace}`,
     `  Flows       ${flowsLine(c.flows)}`,
+    ...(c.flowsChosen === false
+      ? [
+          `              NOT CHOSEN: this connection predates flow choices (v0.1 ran invoices and usage together); the defaults apply. Choose with: tzs connections update ${c.id} --flow-invoices on|off --flow-usage-quantity on|off --flow-usage-revenue on|off`,
+        ]
+      : []),
     `              billing mode: ${BILLING_MODE_TEXT[billingMode(c.flows)]}; meters without a mode: ${c.usageSyncMode}`,
     `  Webhooks    Zuora ${c.webhooks.zuora.url} (${c.webhooks.zuora.auth})`,
     `              Togai ${c.webhooks.togai.url}`,
@@ -285,8 +302,13 @@ export function connectionsCommand(): Command {
     .action(async (id: string, f: { yes?: boolean; json?: boolean }) => {
       if (!f.yes) throw new ConnectionValidationError([`removing ${id} needs --yes`]);
       const removed = await withConnections((c) => c.service.remove(id));
-      if (f.json) out(JSON.stringify({ removed }, null, 2));
-      else out(`Removed connection ${removed.id} (${removed.name})`);
+      // Its sweep schedule would fail every interval; a worker start deletes it otherwise.
+      const schedule = await deleteInvoiceSweepScheduleFor(getConfig(), removed.id).catch(
+        (err: unknown) =>
+          `not deleted (${err instanceof Error ? err.message : String(err)}): the schedule's next run deletes it`,
+      );
+      if (f.json) out(JSON.stringify({ removed, sweepSchedule: schedule }, null, 2));
+      else out(`Removed connection ${removed.id} (${removed.name}); invoice sweep schedule ${schedule}`);
     });
 
   conns

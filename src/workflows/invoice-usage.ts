@@ -27,7 +27,13 @@ import { billingPeriod, zuoraLocalDateTime } from '../mapping/dates.js';
 import { FAILURE } from '../shared/failures.js';
 import { isZero } from '../shared/money.js';
 import { invoiceMappingDefaults } from './invoice-settings.js';
-import { zuoraUsageCreateKey } from '../shared/idempotency.js';
+import {
+  legacyUsageKeyPrefix,
+  usageCreateIdempotencyKey,
+  usageRecordKey,
+  usageRecordKeyPrefix,
+  zuoraUsageCreateKey,
+} from '../shared/idempotency.js';
 
 const acts = proxyActivities<Activities>(togaiInvoiceToZuora.activityOptions);
 
@@ -118,8 +124,14 @@ export async function syncUsage(ctx: UsageContext): Promise<UsagePart> {
       );
       continue;
     }
-    const key = zuoraUsageCreateKey(connectionId, invoice.id, meterId);
-    const existing = await acts.zuoraFindUsagesByField({ connectionId, field: keyField, value: key });
+    // Keyed by invoice and meter only (a second connection to the same tenants finds the record);
+    // records made before that carry v0.1's per-connection key and are looked up by it too.
+    const guarded = patched(BILLING_GUARD);
+    const legacyKey = zuoraUsageCreateKey(connectionId, invoice.id, meterId);
+    const key = guarded ? usageRecordKey(invoice.id, meterId) : legacyKey;
+    let existing = await acts.zuoraFindUsagesByField({ connectionId, field: keyField, value: key });
+    if (guarded && existing.length === 0)
+      existing = await acts.zuoraFindUsagesByField({ connectionId, field: keyField, value: legacyKey });
     const found = existing[0];
     if (found !== undefined) {
       usage.push({ meterId, mode: mapping.mode, zuoraUsageId: found, ...figures, outcome: 'adopted' });
@@ -149,7 +161,10 @@ export async function syncUsage(ctx: UsageContext): Promise<UsagePart> {
       idempotencyKey: key,
     });
     try {
-      const { id } = await acts.zuoraCreateUsage({ connectionId, body, idempotencyKey: key });
+      // The Idempotency-Key names the body too: Zuora replays a refusal for 24 h, and a fixed
+      // mapping (another subscription, UOM) must be a new request.
+      const idempotencyKey = guarded ? usageCreateIdempotencyKey(key, body) : key;
+      const { id } = await acts.zuoraCreateUsage({ connectionId, body, idempotencyKey });
       usage.push({
         meterId,
         mode: mapping.mode,
@@ -166,6 +181,65 @@ export async function syncUsage(ctx: UsageContext): Promise<UsagePart> {
     }
   }
   return { usage, skipped };
+}
+
+/**
+ * Workflow patch of the guard against billing one invoice both ways (issue 10 review): usage
+ * records keyed by invoice and meter, the invoice flow's look-up of usage records and the usage
+ * flows' look-up of a Zuora invoice before anything is created, composite invoices skipped.
+ */
+export const BILLING_GUARD = 'billing-guard';
+
+/** Usage lines of a Togai invoice already billed (or not) as Zuora usage records. */
+export interface UsageBilling {
+  /** Usage records found for the invoice (at most the look-up's page). */
+  records: number;
+  /** Lines with revenue that have no usage record: billing them needs a person. */
+  unbilled: { line: number; description: string; meterId?: string }[];
+}
+
+/**
+ * Whether the invoice's usage is billed in Zuora as usage records already (flows 4/5, by this
+ * connection or another to the same tenants), read before the invoice flow creates a Zuora
+ * invoice: one starts-with look-up per key version; each line's record is looked up only when
+ * some exist.
+ */
+export async function usageBilledAlready(
+  connectionId: string,
+  invoice: TogaiInvoice,
+  keyField: string,
+): Promise<UsageBilling> {
+  let records = 0;
+  for (const prefix of [usageRecordKeyPrefix(invoice.id), legacyUsageKeyPrefix(connectionId, invoice.id)]) {
+    const ids = await acts.zuoraFindUsagesByField({
+      connectionId,
+      field: keyField,
+      value: prefix,
+      startsWith: true,
+    });
+    records += ids.length;
+  }
+  if (records === 0) return { records, unbilled: [] };
+  const unbilled: UsageBilling['unbilled'] = [];
+  for (const line of togaiUsageLines(invoice)) {
+    const meterId = line.meterId;
+    const base = { line: line.index, description: line.description };
+    if (meterId === undefined) {
+      unbilled.push(base);
+      continue;
+    }
+    if (isZero(meterRevenue(invoice, meterId).revenue)) continue;
+    let hit = false;
+    for (const value of [
+      usageRecordKey(invoice.id, meterId),
+      zuoraUsageCreateKey(connectionId, invoice.id, meterId),
+    ]) {
+      if (hit) break;
+      hit = (await acts.zuoraFindUsagesByField({ connectionId, field: keyField, value })).length > 0;
+    }
+    if (!hit) unbilled.push({ ...base, meterId });
+  }
+  return { records, unbilled };
 }
 
 /** v0.1's usage sync (one subscription per meter), for runs that began before routing per account. */

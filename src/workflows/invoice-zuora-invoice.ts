@@ -1,9 +1,15 @@
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { InvoiceSyncSettings, ZuoraInvoiceRef } from '../activities/invoices.js';
 import type { TogaiInvoice } from '../clients/togai/schemas.js';
 import { togaiInvoiceToZuora, type InvoiceSyncResult } from '../flows/index.js';
 import {
+  legacyItemsTotal,
+  legacyTogaiChargeLines,
+  legacyZuoraInvoiceFromTogai,
+} from '../mapping/legacy-invoice-v0.1.js';
+import {
+  MAX_ZUORA_INVOICE_ITEMS,
   plannedTotal,
   zuoraInvoiceFromTogai,
   type RoundingReport,
@@ -11,17 +17,22 @@ import {
 import type { FittedField } from '../mapping/fit.js';
 import { FAILURE } from '../shared/failures.js';
 import { zuoraInvoiceCreateKey } from '../shared/idempotency.js';
-import { equals } from '../shared/money.js';
+import { equals, isZero } from '../shared/money.js';
+import { USAGE_KEY_FIELD } from '../mapping/usage-togai-to-zuora.js';
 import { invoiceMappingDefaults } from './invoice-settings.js';
+import { BILLING_GUARD, usageBilledAlready } from './invoice-usage.js';
 
 const acts = proxyActivities<Activities>(togaiInvoiceToZuora.activityOptions);
+
+/** Workflow patch: the whole invoice at the currency's precision (issue 11) instead of v0.1's charge lines as they are. */
+const INVOICE_AT_CURRENCY_PRECISION = 'invoice-at-currency-precision';
 
 /** What the Zuora invoice part of a sync reports. */
 export type InvoicePart = Pick<
   InvoiceSyncResult,
   'reason' | 'zuoraInvoiceId' | 'zuoraInvoiceNumber' | 'totals' | 'rounding' | 'fitted'
 > & {
-  outcome: 'created' | 'adopted' | 'empty';
+  outcome: 'created' | 'adopted' | 'empty' | 'already-billed';
 };
 
 /**
@@ -35,6 +46,9 @@ export async function ensureZuoraInvoice(
   zuoraAccountId: string,
   currency: string,
 ): Promise<InvoicePart> {
+  // Runs started before whole invoices at the currency's precision finish as v0.1 began them.
+  if (!patched(INVOICE_AT_CURRENCY_PRECISION))
+    return legacyEnsureZuoraInvoice(connectionId, invoice, settings, zuoraAccountId, currency);
   const field = settings.customFields.invoiceTogaiInvoiceId;
   const mapping = invoiceMappingDefaults(settings);
   const plan = zuoraInvoiceFromTogai(invoice, {
@@ -82,13 +96,33 @@ export async function ensureZuoraInvoice(
         rounding,
       };
     }
+    // Zuora may bill this invoice's usage already (usage records from before the billing mode
+    // changed, or from another connection): a Zuora invoice would bill it twice.
+    if (patched(BILLING_GUARD)) {
+      const keyField = settings.customFields.usageKey ?? USAGE_KEY_FIELD;
+      const billed = await usageBilledAlready(connectionId, invoice, keyField);
+      if (billed.records > 0 && billed.unbilled.length === 0) {
+        return {
+          outcome: 'already-billed',
+          reason: `Togai invoice ${invoice.id}'s usage is already billed in Zuora as usage records (${keyField} starts with its id): no Zuora invoice is created, so nothing is billed twice`,
+        };
+      }
+      if (billed.records > 0) {
+        const lines = billed.unbilled.map((l) => `#${l.line} ${l.description}`).join(', ');
+        throw ApplicationFailure.nonRetryable(
+          `Togai invoice ${invoice.id} is partly billed in Zuora as usage records; line(s) ${lines} are not: a Zuora invoice would bill the rest twice. Bill those lines in Zuora by hand, or switch the connection back to usage billing and retry`,
+          FAILURE.BilledInOtherMode,
+          { unbilled: billed.unbilled },
+        );
+      }
+    }
     // Checked before creating: an invoice that cannot match is better not made at all.
     const planned = plannedTotal(plan.body);
     if (!equals(planned, expected)) throw mismatch(planned, 'the Zuora invoice planned for it sums to');
     ref = await acts.zuoraCreateInvoice({
       connectionId,
       body: plan.body,
-      idempotencyKey: zuoraInvoiceCreateKey(connectionId, invoice.id),
+      idempotencyKey: zuoraInvoiceCreateKey(connectionId, invoice.id, plan.body),
     });
     outcome = 'created';
     reason = `created Zuora invoice ${ref.invoiceNumber ?? ref.id} (${settings.invoiceStatus}) for Togai invoice ${invoice.id}`;
@@ -109,5 +143,73 @@ export async function ensureZuoraInvoice(
     totals: totals(zuoraTotal),
     rounding,
     ...(fitted.length > 0 && { fitted }),
+  };
+}
+
+/** v0.1's flow 3 (charge lines, exact amounts), for runs that began before issue 11's mapping. */
+async function legacyEnsureZuoraInvoice(
+  connectionId: string,
+  invoice: TogaiInvoice,
+  settings: InvoiceSyncSettings,
+  zuoraAccountId: string,
+  currency: string,
+): Promise<InvoicePart> {
+  const togaiTotal = invoice.totalAmount;
+  const field = settings.customFields.invoiceTogaiInvoiceId;
+  const mismatch = (zuoraTotal: string, where: string): ApplicationFailure =>
+    ApplicationFailure.nonRetryable(
+      `Total mismatch: Togai invoice ${invoice.id} totals ${togaiTotal} ${currency}, ${where} ${zuoraTotal} ${currency}`,
+      FAILURE.TotalMismatch,
+      { togaiTotal, zuoraTotal, currency },
+    );
+  const found = await acts.zuoraFindInvoicesByField({ connectionId, field, value: invoice.id });
+  let ref: ZuoraInvoiceRef | undefined = found[0];
+  let outcome: InvoicePart['outcome'];
+  let reason: string;
+  if (ref) {
+    outcome = 'adopted';
+    reason = `Zuora invoice ${ref.invoiceNumber ?? ref.id} already carries Togai invoice ${invoice.id} in ${field}`;
+  } else {
+    if (legacyTogaiChargeLines(invoice).length === 0) {
+      if (!isZero(togaiTotal)) throw mismatch('0', 'while it has no charge lines to invoice, i.e.');
+      return {
+        outcome: 'empty',
+        reason: `Togai invoice ${invoice.id} has no charge lines and totals 0: no Zuora invoice is needed`,
+        totals: { currency, togai: togaiTotal, zuora: '0' },
+      };
+    }
+    const body = legacyZuoraInvoiceFromTogai(invoice, {
+      zuoraAccountId,
+      currency,
+      status: settings.invoiceStatus,
+      togaiInvoiceIdField: field,
+    });
+    if (body.invoiceItems.length > MAX_ZUORA_INVOICE_ITEMS) {
+      throw ApplicationFailure.nonRetryable(
+        `Togai invoice ${invoice.id} has ${body.invoiceItems.length} charge lines; a Zuora standalone invoice holds at most ${MAX_ZUORA_INVOICE_ITEMS}`,
+        FAILURE.TooManyInvoiceItems,
+      );
+    }
+    const planned = legacyItemsTotal(body);
+    if (!equals(planned, togaiTotal)) throw mismatch(planned, 'its charge lines sum to');
+    ref = await acts.zuoraCreateInvoice({
+      connectionId,
+      body,
+      idempotencyKey: zuoraInvoiceCreateKey(connectionId, invoice.id),
+    });
+    outcome = 'created';
+    reason = `created Zuora invoice ${ref.invoiceNumber ?? ref.id} (${settings.invoiceStatus}) for Togai invoice ${invoice.id}`;
+  }
+  const zuora = await acts.zuoraGetInvoice({ connectionId, invoiceKey: ref.id });
+  const zuoraTotal = zuora.amount ?? '0';
+  if (!equals(zuoraTotal, togaiTotal))
+    throw mismatch(zuoraTotal, `Zuora invoice ${zuora.invoiceNumber ?? zuora.id} totals`);
+  const number = zuora.invoiceNumber ?? ref.invoiceNumber;
+  return {
+    outcome,
+    reason,
+    zuoraInvoiceId: zuora.id,
+    ...(number !== undefined && { zuoraInvoiceNumber: number }),
+    totals: { currency, togai: togaiTotal, zuora: zuoraTotal },
   };
 }

@@ -4,6 +4,7 @@ import {
   emptyStartCounts,
   invoiceSweep,
   SWEPT_STATUSES,
+  type PendingRerunCounts,
   type StartCounts,
   type SweepResume,
   type SweepTogaiInvoicesInput,
@@ -120,18 +121,20 @@ export async function sweepTogaiInvoices(input: SweepTogaiInvoicesInput): Promis
 
   // Syncs that completed with usage lines waiting for a mapping run again, so those lines sync
   // once their mapping exists (runs from before this step replay without it).
-  let pendingReruns: StartCounts | undefined;
+  let pendingReruns: PendingRerunCounts | undefined;
   if (disabled === undefined && patched('sweep-reruns-pending-usage')) {
     pendingReruns = await start.restartPendingInvoiceSyncs({
       connectionId,
       closedAfter: Date.now() - (input.pendingLookbackMs ?? 7 * 24 * HOUR_MS),
       limit: input.pendingRerunLimit ?? 100,
+      ...(input.pendingBackoffMs !== undefined && { backoffMs: input.pendingBackoffMs }),
     });
   }
 
   return {
     connectionId,
-    checkpoint: state.checkpoint,
+    // With every billing flow off nothing was listed: the window stays open for when one is on.
+    checkpoint: disabled === undefined ? state.checkpoint : (previousCheckpoint() ?? state.since),
     since: state.since,
     listed: state.listed,
     counts: state.counts,

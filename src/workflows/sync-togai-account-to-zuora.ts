@@ -84,22 +84,24 @@ export async function syncTogaiAccountToZuora(input: SyncTogaiAccountInput): Pro
   let zuora = found[0];
   let outcome: AccountSyncResult['outcome'];
   let reason: string;
+  let changed: Pick<AccountSyncResult, 'fitted' | 'unmapped'> = {};
   if (zuora) {
     outcome = 'adopted';
     reason =
       `Zuora account ${zuora.accountNumber} (${zuora.id}) already carries Togai account ${account.id} in ${fields.accountTogaiAccountId}` +
       (found.length > 1 ? ` (${found.length} accounts do; the first was taken)` : '');
   } else {
-    const body = zuoraAccountFromTogai(account, customer, {
+    const { body, fitted, unmapped } = zuoraAccountFromTogai(account, customer, {
       billCycleDay: settings.defaultBillCycleDay,
       paymentTerm: settings.defaultPaymentTerm,
       togaiCustomerIdField: fields.accountTogaiCustomerId,
       togaiAccountIdField: fields.accountTogaiAccountId,
     });
+    changed = { ...(fitted.length > 0 && { fitted }), ...(unmapped.length > 0 && { unmapped }) };
     zuora = await acts.zuoraCreateAccount({
       connectionId,
       body,
-      idempotencyKey: zuoraAccountCreateKey(connectionId, account.id),
+      idempotencyKey: zuoraAccountCreateKey(connectionId, account.id, body),
     });
     outcome = 'created';
     reason = `created Zuora account ${zuora.accountNumber} (${zuora.id}) for Togai account ${account.id}`;
@@ -113,6 +115,7 @@ export async function syncTogaiAccountToZuora(input: SyncTogaiAccountInput): Pro
     zuoraAccountNumber: zuora.accountNumber,
     togaiCustomerId: customer.id,
     togaiAccountId: account.id,
+    ...changed,
   };
 }
 

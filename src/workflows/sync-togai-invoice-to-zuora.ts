@@ -1,4 +1,4 @@
-import { ApplicationFailure, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, patched, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import {
   ALL_FLOWS_ON,
@@ -11,10 +11,13 @@ import { isSyncableInvoiceStatus, togaiInvoiceCurrency } from '../mapping/invoic
 import { FAILURE } from '../shared/failures.js';
 import { SA } from '../shared/search-attributes.js';
 import { ensureAccountLinked } from './invoice-account.js';
-import { syncUsage, type UsagePart } from './invoice-usage.js';
+import { BILLING_GUARD, syncUsage, type UsagePart } from './invoice-usage.js';
 import { ensureZuoraInvoice, type InvoicePart } from './invoice-zuora-invoice.js';
 
 const acts = proxyActivities<Activities>(togaiInvoiceToZuora.activityOptions);
+
+/** Workflow patch: runs with pending usage lines record `TzsPendingSince` and `TzsPendingReruns`. */
+const PENDING_SINCE = 'pending-since';
 
 /**
  * Flows 3, 4 and 5: a generated Togai invoice becomes, by the connection's billing mode, one
@@ -58,17 +61,29 @@ export async function syncTogaiInvoiceToZuora(input: SyncTogaiInvoiceInput): Pro
     );
   }
   upsertSearchAttributes([{ key: SA.togaiAccountId, value: togaiAccountId }]);
+  const skipped = (reason: string, mode: InvoiceSyncResult['billingMode']): InvoiceSyncResult => ({
+    outcome: 'skipped',
+    billingMode: mode,
+    reason,
+    togaiInvoiceId: invoice.id,
+    togaiAccountId,
+    zuoraAccountId: '',
+    usage: [],
+    skipped: [],
+  });
+  // A composite invoice (an invoice group's) repeats its member invoices, which are MERGED and
+  // synced one by one under their own accounts: syncing it as well would bill them twice.
+  if (invoice.invoiceType === 'COMPOSITE' && patched(BILLING_GUARD)) {
+    return skipped(
+      `Togai invoice ${invoice.id} is a composite (invoice group) invoice: its member invoices (status MERGED) are synced to Zuora one by one, so it is not`,
+      billingMode(flows),
+    );
+  }
   if (!flows.invoices && !usageOn) {
-    return {
-      outcome: 'skipped',
-      billingMode: 'none',
-      reason: `flows 3, 4 and 5 (invoice and usage sync) are off for connection ${connectionId}: nothing to do`,
-      togaiInvoiceId: invoice.id,
-      togaiAccountId,
-      zuoraAccountId: '',
-      usage: [],
-      skipped: [],
-    };
+    return skipped(
+      `flows 3, 4 and 5 (invoice and usage sync) are off for connection ${connectionId}: nothing to do`,
+      'none',
+    );
   }
 
   const link = await ensureAccountLinked(connectionId, togaiAccountId, settings.settingsNamespace, flows);
@@ -92,7 +107,27 @@ export async function syncTogaiInvoiceToZuora(input: SyncTogaiInvoiceInput): Pro
   const synced = flows.invoices
     ? await ensureZuoraInvoice(connectionId, invoice, settings, zuoraAccountId, currency)
     : undefined;
-  const { usage, skipped } = usageOn
+  // Usage billing after invoice billing (the mode changed, or an operator reran an old invoice):
+  // a Zuora invoice made for this Togai invoice means Zuora bills it already.
+  if (!flows.invoices && usageOn && patched(BILLING_GUARD)) {
+    const field = settings.customFields.invoiceTogaiInvoiceId;
+    const [billed] = await acts.zuoraFindInvoicesByField({ connectionId, field, value: invoice.id });
+    if (billed) {
+      return {
+        outcome: 'already-billed',
+        billingMode: billingMode(flows),
+        reason: `Togai invoice ${invoice.id} is already billed in Zuora as invoice ${billed.invoiceNumber ?? billed.id} (flow 3, ${field}): its usage is not synced as usage records, so nothing is billed twice`,
+        togaiInvoiceId: invoice.id,
+        togaiAccountId,
+        zuoraAccountId,
+        zuoraInvoiceId: billed.id,
+        ...(billed.invoiceNumber !== undefined && { zuoraInvoiceNumber: billed.invoiceNumber }),
+        usage: [],
+        skipped: [],
+      };
+    }
+  }
+  const { usage, skipped: skippedLines } = usageOn
     ? await syncUsage({
         connectionId,
         currency,
@@ -103,20 +138,30 @@ export async function syncTogaiInvoiceToZuora(input: SyncTogaiInvoiceInput): Pro
         accountSettings: link.settings,
       })
     : { usage: [], skipped: [] };
-  const pending = skipped.filter((s) => s.pending).length;
+  const pending = skippedLines.filter((s) => s.pending).length;
   upsertSearchAttributes([
-    { key: SA.skippedUsageLines, value: skipped.length },
+    { key: SA.skippedUsageLines, value: skippedLines.length },
     { key: SA.pendingUsageLines, value: pending },
   ]);
+  // The sweep reruns the oldest pending invoices first, backs off per rerun, and gives up after
+  // its window: it reads when the lines first became pending and how often they were rerun.
+  if (pending > 0 && patched(PENDING_SINCE)) {
+    const since = Date.parse(input.pending?.since ?? '');
+    const reruns = input.pending?.reruns;
+    upsertSearchAttributes([
+      { key: SA.pendingSince, value: new Date(Number.isFinite(since) ? since : Date.now()) },
+      { key: SA.pendingReruns, value: Number.isInteger(reruns) && reruns! >= 0 ? reruns! : 0 },
+    ]);
+  }
 
   return {
-    ...(synced ?? usageOutcome({ usage, skipped }, invoice.id)),
+    ...(synced ?? usageOutcome({ usage, skipped: skippedLines }, invoice.id)),
     billingMode: billingMode(flows),
     togaiInvoiceId: invoice.id,
     togaiAccountId,
     zuoraAccountId,
     usage,
-    skipped,
+    skipped: skippedLines,
   };
 }
 

@@ -75,10 +75,12 @@ export async function syncZuoraAccountToTogai(input: SyncZuoraAccountInput): Pro
     zuoraAccountNumber: zuora.accountNumber,
     togaiCustomerId: togai.customerId,
     togaiAccountId: togai.accountId,
+    ...(togai.fitted && { fitted: togai.fitted }),
+    ...(togai.unmapped && { unmapped: togai.unmapped }),
   };
 }
 
-interface TogaiSide {
+interface TogaiSide extends Pick<AccountSyncResult, 'fitted' | 'unmapped'> {
   outcome: 'created' | 'adopted';
   reason: string;
   customerId: string;
@@ -134,7 +136,11 @@ async function findOrCreate(
     return adopt(`Togai customer ${customerId} for ${where} already exists (an earlier run created it)`);
   }
   // Mapping runs here, in the workflow: bad source data fails the workflow at once with its fix.
-  const request = togaiCustomerFromZuoraAccount(account, settings.settingsNamespace);
+  const {
+    body: request,
+    fitted,
+    unmapped,
+  } = togaiCustomerFromZuoraAccount(account, settings.settingsNamespace);
   const { created } = await acts.togaiCreateCustomer({ connectionId, body: request });
   if (!created) {
     return adopt(
@@ -146,5 +152,7 @@ async function findOrCreate(
     reason: `created Togai customer ${customerId} with account ${accountId} and its Zuora mapping settings`,
     customerId,
     accountId,
+    ...(fitted.length > 0 && { fitted }),
+    ...(unmapped.length > 0 && { unmapped }),
   };
 }

@@ -21,7 +21,13 @@ import { ZuoraTokenProvider } from '../../src/clients/zuora/oauth.js';
 import {
   buildIdempotencyKey,
   IDEMPOTENCY_KEY_MAX_LENGTH,
+  bodyDigest,
+  canonicalJson,
+  legacyUsageKeyPrefix,
   sha256Hex,
+  usageCreateIdempotencyKey,
+  usageRecordKey,
+  usageRecordKeyPrefix,
   zuoraAccountCreateKey,
   zuoraInvoiceCreateKey,
   zuoraUsageCreateKey,
@@ -175,6 +181,44 @@ describe('clients: pure parts', () => {
       ]) {
         assert.equal(sha256Hex(s), createHash('sha256').update(s).digest('hex'), `input of ${s.length}`);
       }
+    });
+
+    it('usage record keys name the invoice and meter, never the connection; every key of an invoice shares its prefix', () => {
+      const key = usageRecordKey('inv.1', 'um.calls');
+      assert.equal(key, 'tzs2:usage:inv.1:um.calls');
+      assert.ok(key.startsWith(usageRecordKeyPrefix('inv.1')));
+      assert.ok(
+        !usageRecordKey('inv.10', 'x').startsWith(usageRecordKeyPrefix('inv.1')),
+        'prefix ends at a separator',
+      );
+      const long = usageRecordKey('inv.1', 'm'.repeat(400));
+      assert.ok(long.length <= IDEMPOTENCY_KEY_MAX_LENGTH && long.startsWith(usageRecordKeyPrefix('inv.1')));
+      assert.ok(
+        zuoraUsageCreateKey('conn_1', 'inv.1', 'um.calls').startsWith(
+          legacyUsageKeyPrefix('conn_1', 'inv.1'),
+        ),
+      );
+    });
+
+    it('create keys name the body: the same body (any key order) the same key, another body another key', () => {
+      assert.equal(
+        canonicalJson({ b: 1, a: { d: [1, { f: 2, e: 3 }], c: null } }),
+        '{"a":{"c":null,"d":[1,{"e":3,"f":2}]},"b":1}',
+      );
+      assert.equal(bodyDigest({ a: 1, b: 2 }), bodyDigest({ b: 2, a: 1 }));
+      const record = usageRecordKey('inv.1', 'um.gb');
+      const tb = usageCreateIdempotencyKey(record, { UOM: 'TB', Quantity: 1 });
+      const gb = usageCreateIdempotencyKey(record, { UOM: 'GB', Quantity: 1 });
+      assert.notEqual(tb, gb, 'a fixed body is a new request: a stored refusal is never replayed to it');
+      assert.equal(gb, usageCreateIdempotencyKey(record, { Quantity: 1, UOM: 'GB' }));
+      assert.notEqual(
+        zuoraInvoiceCreateKey('c', 'inv', { amount: 1 }),
+        zuoraInvoiceCreateKey('c', 'inv', { amount: 2 }),
+      );
+      assert.notEqual(
+        zuoraAccountCreateKey('c', 'a', { name: 'x' }),
+        zuoraAccountCreateKey('c', 'a', { name: 'y' }),
+      );
     });
   });
 

@@ -110,7 +110,10 @@ describe('connection service', () => {
       service.create(validInput({ name: 'Twice', flows: { invoices: true, usageQuantity: true } })),
     );
     assert.ok(both instanceof ConnectionValidationError);
-    assert.match(both.message, /flows: invoices \(flow 3\) and usageQuantity \(flow 4\) are both on/);
+    assert.match(
+      both.message,
+      /flows: flows.invoices \(flow 3\) is on together with flows.usageQuantity \(flow 4\)/,
+    );
     assert.match(both.message, /reach Zuora twice.*Choose one billing mode/);
     assert.equal((await store.list()).length, 1, 'nothing stored');
 
@@ -121,12 +124,38 @@ describe('connection service', () => {
     assert.equal(usage.flows.invoices, false);
     assert.equal(usage.usageSyncMode, 'revenue', 'the one usage flow on is the default mode');
     const mode = await refusal(service.update(connection.id, { usageSyncMode: 'quantity' }));
-    assert.match(mode.message, /usageSyncMode: quantity .* flow 4 \(usageQuantity\) is off/);
+    assert.match(mode.message, /usageSyncMode: quantity .* flows\.usageQuantity \(flow 4\) is off/);
 
     const revenueOnly = await service.create(
       validInput({ name: 'Revenue', flows: { invoices: false, usageRevenue: true } }),
     );
     assert.equal(revenueOnly.connection.usageSyncMode, 'revenue');
+  });
+
+  it('a connection stored before flows could be chosen says so until its flows are set (no silent change of what v0.1 ran)', async () => {
+    const { connection } = await service.create(validInput());
+    // The row as v0.1 wrote it: no `flows`.
+    const db = new Database(join(dir.path, 'tzs.sqlite'));
+    const row = db.prepare('SELECT settings FROM tzs_connections WHERE id = ?').get(connection.id) as {
+      settings: string;
+    };
+    const { flows: _flows, ...v01 } = JSON.parse(row.settings) as Record<string, unknown>;
+    db.prepare('UPDATE tzs_connections SET settings = ? WHERE id = ?').run(
+      JSON.stringify(v01),
+      connection.id,
+    );
+    db.close();
+    const shown = await service.get(connection.id);
+    assert.equal(shown.flowsChosen, false);
+    assert.equal(shown.flows.invoices, true, 'the safe defaults apply meanwhile');
+    // Another change keeps the notice; choosing flows ends it.
+    assert.equal(
+      (await service.update(connection.id, { togai: { requestsPerSecond: 5 } })).flowsChosen,
+      false,
+    );
+    const chosen = await service.update(connection.id, { flows: { invoices: true } });
+    assert.equal(chosen.flowsChosen, undefined);
+    assert.equal((await service.get(connection.id)).flowsChosen, undefined);
   });
 
   it('refuses wrong Zuora credentials, saying Zuora failed and why, and stores nothing', async () => {

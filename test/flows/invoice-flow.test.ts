@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { normalize, roundToCurrency } from '../../src/shared/money.js';
 import { ZuoraClient } from '../../src/clients/zuora/client.js';
 import { createActivities } from '../../src/activities/index.js';
 import type { CreateConnectionInput } from '../../src/connections/model.js';
@@ -122,15 +123,20 @@ describe('Invoice flow: Togai invoice → Zuora (real Temporal, real worker, bot
       assert.equal((await zuoraInvoicesFor(env, invoiceId)).length, 1);
     });
 
-    it('EUR: the invoice in the account currency, exact to the cent fraction Togai computed', async () => {
+    it('EUR: the invoice in the account currency, at the cent: the fraction Togai computed is rounded and reported', async () => {
       const { invoiceId } = await scenario({ currency: 'EUR', calls: 10, gigabytes: '150' });
       const result = ok(await sync(invoiceId));
-      // 10 × 0.0018 = 0.018; storage 4.5 + 50 × 0.09 = 9.
-      assert.deepEqual(result.totals, { currency: 'EUR', togai: '9.018', zuora: '9.018' });
+      // 10 × 0.0018 = 0.018; storage 4.5 + 50 × 0.09 = 9. Zuora keeps cents: 9.02.
+      assert.deepEqual(result.totals, { currency: 'EUR', togai: '9.018', zuora: '9.02' });
+      assert.equal(result.rounding?.difference, '0.002');
+      assert.deepEqual(
+        result.rounding?.lines.map((l) => [l.togai, l.zuora]),
+        [['0.018', '0.02']],
+      );
       const [zInvoice, ...more] = await zuoraInvoicesFor(env, invoiceId);
       assert.equal(more.length, 0);
       assert.equal(zInvoice?.currency, 'EUR');
-      assert.equal(zInvoice?.amount, '9.018');
+      assert.equal(zInvoice?.amount, '9.02');
     });
 
     it('Zuora committing the invoice create but failing the answer still leaves exactly one invoice', async () => {
@@ -146,8 +152,8 @@ describe('Invoice flow: Togai invoice → Zuora (real Temporal, real worker, bot
         injected: Record<string, number>;
       };
       assert.ok((faults.injected['commitThenFail'] ?? 0) >= 1, 'the fault fired');
-      // 3 × 0.002 + the flat 5 of the first 100 GB.
-      assert.equal(result.totals?.zuora, '5.006');
+      // 3 × 0.002 + the flat 5 of the first 100 GB = 5.006, at the cent.
+      assert.equal(result.totals?.zuora, '5.01');
       assert.equal((await zuoraInvoicesFor(env, invoiceId)).length, 1);
     });
 
@@ -187,7 +193,7 @@ describe('Invoice flow: Togai invoice → Zuora (real Temporal, real worker, bot
         );
         for (const [i, result] of results.entries()) {
           assert.equal(result.outcome, 'created');
-          assert.equal(result.totals?.togai, result.totals?.zuora);
+          assert.equal(normalize(roundToCurrency(result.totals!.togai, 'USD')), result.totals?.zuora);
           assert.equal((await zuoraInvoicesFor(env, runs[i]!.invoiceId)).length, 1, 'one Zuora invoice');
         }
       } finally {
@@ -250,7 +256,7 @@ describe('Invoice flow: Togai invoice → Zuora (real Temporal, real worker, bot
       const result = ok(invoiceRun);
       assert.equal(result.zuoraAccountId, accountResult.zuoraAccountId);
       assert.equal(result.outcome, 'created');
-      assert.equal(result.totals?.zuora, '4.5072');
+      assert.equal(result.totals?.zuora, normalize(roundToCurrency(result.totals!.togai, 'EUR')));
       // Togai invoices: usage lines are billed on the invoice, never as usage records.
       assert.deepEqual(result.skipped, []);
       const zuoraAccounts = (await env.zuoraState()).accounts.filter(
@@ -305,15 +311,18 @@ describe('Invoice flow: Togai invoice → Zuora (real Temporal, real worker, bot
         {
           accountId: zuoraAccount.id,
           invoiceDate: '2026-01-01',
-          invoiceItems: [{ amount: '5.012', serviceStartDate: '2026-01-01', chargeName: 'Hand-made' }],
+          invoiceItems: [{ amount: '5.01', serviceStartDate: '2026-01-01', chargeName: 'Hand-made' }],
           customFields: { TogaiInvoiceId__c: invoiceId },
         },
         `manual-${invoiceId}`,
       );
       const cause = failure(await sync(invoiceId));
       assert.equal(cause.type, 'TotalMismatch');
-      assert.match(cause.message, /5\.002/);
-      assert.match(cause.message, /5\.012/);
+      // Togai's exact 5.002 is 5.00 at the cent; the hand-made invoice holds 5.01.
+      assert.match(
+        cause.message,
+        /totals 5\.002 USD \(5\.00 at USD's precision\), Zuora invoice \S+ totals 5\.01 USD/,
+      );
       assert.equal((await zuoraInvoicesFor(env, invoiceId)).length, 1, 'no second invoice was made');
     });
   });
@@ -369,8 +378,8 @@ describe('Invoice flow: Togai invoice → Zuora (real Temporal, real worker, bot
       assert.equal(calls?.subscriptionNumber, account.subscriptions[0]);
       assert.equal(storage?.quantity, '150');
       assert.equal(storage?.uom, 'GB');
-      // Tiered: no single rate, so the average 10 / 150, to 12 decimals.
-      assert.equal(storage?.customFields[UNIT_AMOUNT_FIELD], '0.066666666667');
+      // Tiered: no single rate, so the average 10 / 150, to 12 significant digits (enough: × 150 rounds to 10.00).
+      assert.equal(storage?.customFields[UNIT_AMOUNT_FIELD], '0.0666666666667');
       assert.deepEqual(result.usage.map((u) => [u.meterId, u.mode, u.outcome, u.subscriptionNumber]).sort(), [
         [catalog.calls, 'quantity', 'created', account.subscriptions[0]],
         [catalog.storage, 'quantity', 'created', account.subscriptions[0]],
@@ -394,11 +403,12 @@ describe('Invoice flow: Togai invoice → Zuora (real Temporal, real worker, bot
       });
       const result = ok(await sync(invoiceId));
       const usages = await zuoraUsagesFor(env, account.zuoraAccountNumber!);
-      // 10 × 0.0018 = 0.018; storage 4.5 + 50 × 0.09 = 9.
+      // 10 × 0.0018 = 0.018 → 0.02 at the cent (Zuora bills quantity × 1); storage 4.5 + 50 × 0.09 = 9.
       assert.deepEqual(usages.map((u) => [u.quantity, u.customFields[UNIT_AMOUNT_FIELD]]).sort(), [
-        ['0.018', '1'],
+        ['0.02', '1'],
         ['9', '1'],
       ]);
+      assert.deepEqual(result.usage.map((u) => u.exactQuantity).filter(Boolean), ['0.018']);
       assert.ok(result.usage.every((u) => u.mode === 'revenue'));
     });
 

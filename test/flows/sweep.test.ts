@@ -235,6 +235,44 @@ describe('Invoice sweep (real Temporal schedule and worker, Togai simulator)', f
     }
   });
 
+  it('the sweep of a removed connection deletes its own schedule and fails UnknownConnection, once', async () => {
+    const taskQueue = uniqueTaskQueue('sweep-removed');
+    const client = testEnv().client;
+    const ghost = `conn_removed_${randomUUID().slice(0, 8)}`;
+    await ensureInvoiceSweepSchedule(client, {
+      connectionId: ghost,
+      taskQueue,
+      intervalSeconds: 3600,
+      overlapSeconds: 60,
+      paused: true,
+    });
+    const handle = client.schedule.getHandle(invoiceSweep.scheduleId(ghost));
+    await withWorker(
+      { taskQueue, workflowsPath: FIXTURE_WORKFLOWS, activities: activities(taskQueue) },
+      async () => {
+        await handle.trigger(ScheduleOverlapPolicy.SKIP);
+        // The schedule goes away during the run: find the run by its search attribute instead.
+        let runId: string | undefined;
+        while (runId === undefined) {
+          for await (const wf of client.workflow.list({ query: `TzsConnectionId="${ghost}"` }))
+            runId = wf.workflowId;
+          if (runId === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        const failure: unknown = await client.workflow
+          .getHandle(runId)
+          .result()
+          .then(
+            () => assert.fail('a sweep of a removed connection cannot succeed'),
+            (err: unknown) => err,
+          );
+        const cause = (failure as { cause?: { cause?: { message?: string; type?: string } } }).cause?.cause;
+        assert.equal(cause?.type, 'UnknownConnection');
+        assert.match(cause?.message ?? '', /No connection .*its invoice sweep schedule was deleted/);
+      },
+    );
+    await assert.rejects(handle.describe(), (err: Error) => err.name === 'ScheduleNotFoundError');
+  });
+
   it('a backfill lists from its explicit since (ISO-8601): invoices whose period ended before it are not listed', async () => {
     const taskQueue = uniqueTaskQueue('sweep-backfill');
     generateInvoices(1);

@@ -248,6 +248,8 @@ export async function addSubscription(
   catalog: Catalog,
   account: BillingAccount,
   charges: ChargeName[],
+  /** The storage charge's unit of measure (default GB, the meter's). */
+  storageUom = 'GB',
 ): Promise<string> {
   assert.ok(account.zuoraAccountNumber, 'the account has a Zuora account');
   const n = account.subscriptions.length + 1;
@@ -266,7 +268,7 @@ export async function addSubscription(
               number: `C-${c}-${account.tag}-${n}`,
               productRatePlanChargeId: `${c === 'calls' ? catalog.callsCharge : catalog.storageCharge}-id`,
               productRatePlanChargeNumber: c === 'calls' ? catalog.callsCharge : catalog.storageCharge,
-              ...(c === 'storage' && { uom: 'GB' }),
+              ...(c === 'storage' && { uom: storageUom }),
             })),
           },
         ],

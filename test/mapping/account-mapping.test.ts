@@ -42,7 +42,8 @@ function isInvalidSourceData(pattern: RegExp) {
 
 describe('mapping: Zuora account → Togai customer (flow 1)', () => {
   it('builds the customer with its account and the mapping settings inline, with deterministic ids', () => {
-    const req = togaiCustomerFromZuoraAccount(zuoraAccount(), 'zuora_sync');
+    const { body: req, unmapped, fitted } = togaiCustomerFromZuoraAccount(zuoraAccount(), 'zuora_sync');
+    assert.deepEqual([unmapped, fitted], [[], []]);
     assert.equal(req.id, `zuora-${zuoraId}`);
     assert.equal(req.id, togaiCustomerIdFor(zuoraId));
     assert.ok(req.id.length <= 50);
@@ -55,7 +56,8 @@ describe('mapping: Zuora account → Togai customer (flow 1)', () => {
       line1: '1 Main St',
       city: 'Berlin',
       postalCode: '10115',
-      country: 'Germany',
+      // Zuora's country name as Togai's ISO 3166-1 alpha-2 code.
+      country: 'DE',
     });
     const values = Object.fromEntries((req.account?.settings ?? []).map((s) => [s.id, s.value]));
     assert.deepEqual(values, { zuoraAccountId: zuoraId, zuoraAccountNumber: 'A00000042' });
@@ -63,11 +65,57 @@ describe('mapping: Zuora account → Togai customer (flow 1)', () => {
   });
 
   it('extends a name shorter than Togai allows with the account number', () => {
-    const req = togaiCustomerFromZuoraAccount(
+    const { body: req } = togaiCustomerFromZuoraAccount(
       zuoraAccount({ basicInfo: { id: zuoraId, accountNumber: 'A1', name: 'Al' } }),
       'ns',
     );
     assert.equal(req.name, 'Al (A1)');
+  });
+
+  it('countries as Togai’s ISO alpha-2 codes from Zuora’s names, aliases and codes; an unknown one left out and reported', () => {
+    const country = (c: string, state?: string) =>
+      togaiCustomerFromZuoraAccount(
+        zuoraAccount({
+          billToContact: {
+            ...zuoraAccount().billToContact!,
+            country: c,
+            ...(state !== undefined && { state }),
+          },
+        }),
+        'ns',
+      );
+    for (const [given, code] of [
+      ['United States', 'US'],
+      ['United States of America', 'US'],
+      ['USA', 'US'],
+      ['us', 'US'],
+      ['Deutschland', undefined],
+      ['South Korea', 'KR'],
+      ['Côte d’Ivoire', undefined],
+      ["Cote d'Ivoire", 'CI'],
+      ['GBR', 'GB'],
+      ['Narnia', undefined],
+    ] as const) {
+      const plan = country(given);
+      assert.equal(plan.body.address?.country, code, given);
+      assert.equal(plan.body.account?.address?.country, code, given);
+      assert.deepEqual(
+        plan.unmapped.map((u) => u.field),
+        code === undefined ? ['address.country'] : [],
+        given,
+      );
+      assert.ok(!JSON.stringify(plan.unmapped).includes(given), 'the value itself is not repeated');
+    }
+    // US states as their 2-letter code; an unknown one left out and reported; elsewhere kept as given.
+    assert.equal(country('United States', 'California').body.address?.state, 'CA');
+    assert.equal(country('US', 'ny').body.address?.state, 'NY');
+    const bad = country('US', 'Calif.');
+    assert.equal(bad.body.address?.state, undefined);
+    assert.deepEqual(
+      bad.unmapped.map((u) => u.field),
+      ['address.state'],
+    );
+    assert.equal(country('Germany', 'Bayern').body.address?.state, 'Bayern');
   });
 
   it('fails non-retryably, saying what to fix in Zuora, without a bill-to email or currency', () => {
@@ -112,8 +160,10 @@ describe('mapping: Togai account → Zuora account (flow 2)', () => {
   };
 
   it('builds a Zuora account with contacts, connection defaults and the Togai ids in custom fields', () => {
-    const req = zuoraAccountFromTogai(account, customer, defaults);
+    const { body: req, fitted, unmapped } = zuoraAccountFromTogai(account, customer, defaults);
+    assert.deepEqual([fitted, unmapped], [[], []]);
     assert.equal(req.name, 'Hopper Labs');
+    assert.equal(req.billToContact.country, 'US');
     assert.equal(req.currency, 'USD');
     assert.equal(req.billCycleDay, 1);
     assert.equal(req.paymentTerm, 'Net 30');
@@ -123,6 +173,40 @@ describe('mapping: Togai account → Zuora account (flow 2)', () => {
     assert.equal(req.billToContact.workEmail, 'grace@navy.example');
     assert.equal(req.billToContact.zipCode, '22201');
     assert.deepEqual(req.soldToContact, req.billToContact);
+  });
+
+  it('fits every text to Zuora’s limits at grapheme boundaries and reports it; keeps what cannot be cut out', () => {
+    const city = 'Llanfairpwllgwyngyll'.repeat(6); // 120 characters: Zuora's city takes 100
+    const longName = `${'Ünïcødé '.repeat(40)}🚀🚀`; // over 255, ending in emoji
+    const email = `${'x'.repeat(90)}@example.com`;
+    const { body, fitted, unmapped } = zuoraAccountFromTogai(
+      {
+        ...account,
+        name: longName,
+        primaryEmail: email,
+        address: { city, country: 'United States', state: 'Texas' },
+      },
+      customer,
+      defaults,
+    );
+    assert.equal(body.billToContact.city?.length, 100);
+    assert.ok(city.startsWith(body.billToContact.city ?? '-'));
+    assert.ok((body.name ?? '').length <= 255);
+    assert.ok(!/[\uD800-\uDBFF]$/.test(body.name ?? ''), 'never half an emoji');
+    assert.equal(body.billToContact.country, 'US');
+    assert.equal(body.billToContact.state, 'TX');
+    assert.equal(body.billToContact.workEmail, undefined, 'an email is never cut');
+    assert.deepEqual(
+      fitted.map((f) => [f.field, f.length, f.limit]),
+      [
+        ['billToContact.city', 120, 100],
+        ['name', longName.length, 255],
+      ],
+    );
+    assert.deepEqual(
+      unmapped.map((u) => u.field),
+      ['billToContact.workEmail'],
+    );
   });
 
   it('fails non-retryably without an invoice currency', () => {

@@ -8,7 +8,7 @@ import {
   togaiMoneyLines,
   zuoraInvoiceFromTogai,
 } from '../../src/mapping/invoice-togai-to-zuora.js';
-import { Decimal } from '../../src/shared/money.js';
+import { Decimal, multiply, roundToCurrency } from '../../src/shared/money.js';
 import {
   DEFAULT_UOM,
   meterByName,
@@ -19,6 +19,7 @@ import {
   SKIP_KINDS,
   togaiUsageLines,
   unitAmount,
+  zuoraQuantity,
   usageFigures,
   USAGE_KEY_FIELD,
   USAGE_METER_SETTING,
@@ -448,6 +449,51 @@ describe('Usage mapping (Togai usage lines → Zuora usage records)', () => {
     assert.equal(unitAmount('0', '0'), '0');
   });
 
+  it('unit amount with a currency: significant digits, as many as make quantity × unit round to the revenue', () => {
+    const USD = { code: 'USD', decimals: {} };
+    // 45,000,000,001 tiered tokens for 49,900.00: 12 decimal places would bill 49,900.01.
+    const q = '45000000001';
+    const u = unitAmount('49900', q, undefined, USD);
+    assert.equal(roundToCurrency(multiply(q, u), 'USD'), '49900.00');
+    assert.notEqual(
+      roundToCurrency(multiply(q, unitAmount('49900', q)), 'USD'),
+      '49900.00',
+      'v0.1’s 12 places were off',
+    );
+    for (const [revenue, quantity] of [
+      ['10', '150'],
+      ['0.01', '7'],
+      ['123456.78', '99999999999'],
+      ['1', '3'],
+    ] as const) {
+      const unit = unitAmount(revenue, quantity, undefined, USD);
+      assert.equal(
+        roundToCurrency(multiply(quantity, unit), 'USD'),
+        roundToCurrency(revenue, 'USD'),
+        `${revenue} / ${quantity}`,
+      );
+    }
+    const JPY = { code: 'JPY', decimals: {} };
+    assert.equal(roundToCurrency(multiply('3', unitAmount('13.5', '3', undefined, JPY)), 'JPY'), '14');
+  });
+
+  it('a quantity longer than Zuora’s 16 characters is rounded to fit and the unit amount follows, so the money is kept', () => {
+    assert.equal(zuoraQuantity('1234.5'), '1234.5');
+    assert.equal(zuoraQuantity('0.12345678901234567'), '0.12345678901235');
+    assert.equal(zuoraQuantity('123456789012.123456'), '123456789012.123');
+    assert.equal(zuoraQuantity('12345678901234567'), undefined);
+    const USD = { code: 'USD', decimals: {} };
+    const f = usageFigures(
+      'quantity',
+      '0.12345678901234567',
+      { revenue: '1234.57', valuePerQuantity: '10000' },
+      USD,
+    );
+    assert.equal(f.quantity, '0.12345678901235');
+    assert.equal(f.exactQuantity, '0.12345678901234567');
+    assert.equal(roundToCurrency(multiply(f.quantity, f.unitAmount), 'USD'), '1234.57');
+  });
+
   it('quantity mode carries Togai’s quantity; revenue mode the revenue with unit amount 1', () => {
     const rev = { revenue: '10', valuePerQuantity: undefined };
     assert.deepEqual(usageFigures('quantity', '150', { revenue: '10' }), {
@@ -503,15 +549,19 @@ describe('Usage mapping (Togai usage lines → Zuora usage records)', () => {
     assert.match(legacy.skip.reason, /cannot serve several accounts.*zuora_product_rate_plan_charge/);
   });
 
-  it('a meter whose mode names a flow that is off is skipped (not pending: the connection chose it)', () => {
+  it('a meter whose mode names a flow that is off is skipped, pending (synced once the flow is on); a meter marked none is not billed', () => {
     const prpc = setting(USAGE_METER_SETTING.productRatePlanCharge, 'PRPC-1');
     const revenueMeter = [prpc, setting(USAGE_METER_SETTING.syncMode, 'revenue')];
     const off = meterMapping(revenueMeter, 'zuora', 'quantity', { usageQuantity: true, usageRevenue: false });
     assert.ok('skip' in off);
-    assert.deepEqual([off.skip.kind, SKIP_KINDS[off.skip.kind].pending], ['flow-off', false]);
+    assert.deepEqual([off.skip.kind, SKIP_KINDS[off.skip.kind].pending], ['flow-off', true]);
     assert.match(off.skip.reason, /flow 5/);
     const on = meterMapping(revenueMeter, 'zuora', 'quantity', { usageQuantity: false, usageRevenue: true });
     assert.ok('mapping' in on);
+    // Even without a charge mapping: the business says this meter is never billed in Zuora.
+    const none = meterMapping([setting(USAGE_METER_SETTING.syncMode, 'None')], 'zuora', 'quantity', BOTH);
+    assert.ok('skip' in none);
+    assert.deepEqual([none.skip.kind, SKIP_KINDS[none.skip.kind].pending], ['not-billed', false]);
   });
 
   describe('routing a usage line to its account’s subscription (issue 10)', () => {

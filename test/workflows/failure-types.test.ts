@@ -12,6 +12,7 @@ import {
   type SweepTogaiInvoicesInput,
 } from '../../src/flows/index.js';
 import { FAILURE_TYPES, type FailureType } from '../../src/shared/failures.js';
+import { usageRecordKey } from '../../src/shared/idempotency.js';
 import { failureOf, runFlow } from './run.js';
 import {
   baseActivities,
@@ -214,6 +215,16 @@ const SCENARIOS: Record<FailureType, Scenario> = {
     input: invoiceSync('inv-1'),
     world: (w) =>
       linkedInvoice(w, togaiInvoice('inv-1', 'acct-1', { lines: 1, amount: '10', credit: '-15' })),
+  },
+  BilledInOtherMode: {
+    flow: FLOW.togaiInvoiceToZuora,
+    input: invoiceSync('inv-1'),
+    world: (w) => {
+      // Usage mode billed another meter of this invoice before the connection switched to
+      // invoices; meter fee-0 (10 USD) has no record: a Zuora invoice would bill the rest twice.
+      linkedInvoice(w, togaiInvoice('inv-1', 'acct-1', { lines: 1, amount: '10', usageQuantity: '5' }));
+      w.zuoraUsages.push({ id: 'zu-old', key: usageRecordKey('inv-1', 'other-meter') });
+    },
   },
   AccountNotLinked: {
     flow: FLOW.togaiInvoiceToZuora,

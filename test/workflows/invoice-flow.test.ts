@@ -6,6 +6,7 @@ import {
   type InvoiceSyncResult,
   type SyncTogaiInvoiceInput,
 } from '../../src/flows/index.js';
+import { usageRecordKey, zuoraUsageCreateKey } from '../../src/shared/idempotency.js';
 import { failureOf, runFlow, type Run } from './run.js';
 import {
   baseActivities,
@@ -126,5 +127,49 @@ describe('Invoice flow (time-skipping server, stubbed activities)', function () 
         assert.equal(world.calls.get('zuoraCreateInvoice') ?? 0, 0);
       }
     }
+  });
+
+  it('a composite (invoice group) invoice is skipped: its MERGED member invoices are the ones synced, so nothing is billed twice', async () => {
+    const world = newWorld();
+    world.togaiAccounts.set('acct-1', togaiAccount('acct-1'));
+    world.togaiSettings.push(...linkSettings('acct-1', 'z-1'));
+    world.zuoraAccounts.set('z-1', zuoraAccount('z-1'));
+    world.togaiInvoices.set('inv-g', { ...togaiInvoice('inv-g', 'acct-1'), invoiceType: 'COMPOSITE' });
+    const run = await runFlow<InvoiceSyncResult>(
+      FLOW.togaiInvoiceToZuora,
+      input('inv-g'),
+      stubActivities(world),
+    );
+    assert.equal(run.result?.outcome, 'skipped', String(run.error));
+    assert.match(
+      run.result?.reason ?? '',
+      /composite \(invoice group\) invoice: its member invoices \(status MERGED\)/,
+    );
+    assert.equal(world.zuoraInvoices.length, 0);
+    assert.equal(
+      world.calls.get('zuoraFindInvoicesByField') ?? 0,
+      0,
+      'nothing looked up or created in Zuora',
+    );
+  });
+
+  it('a usage record of this invoice, of another meter, blocks nothing when every line with revenue has its record: already billed', async () => {
+    const world = newWorld();
+    world.togaiAccounts.set('acct-1', togaiAccount('acct-1'));
+    world.togaiSettings.push(...linkSettings('acct-1', 'z-1'));
+    world.zuoraAccounts.set('z-1', zuoraAccount('z-1'));
+    world.togaiInvoices.set('inv-u', togaiInvoice('inv-u', 'acct-1', { lines: 2, usageQuantity: '3' }));
+    // Records made in usage mode: one under v0.1's per-connection key, one under today's key.
+    world.zuoraUsages.push(
+      { id: 'zu-a', key: zuoraUsageCreateKey(CONNECTION, 'inv-u', 'fee-0') },
+      { id: 'zu-b', key: usageRecordKey('inv-u', 'fee-1') },
+    );
+    const run = await runFlow<InvoiceSyncResult>(
+      FLOW.togaiInvoiceToZuora,
+      input('inv-u'),
+      stubActivities(world),
+    );
+    assert.equal(run.result?.outcome, 'already-billed', String(run.error));
+    assert.equal(world.zuoraInvoices.length, 0);
   });
 });

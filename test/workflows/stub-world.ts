@@ -10,6 +10,7 @@ import {
 import { accountSchema, type ZuoraAccount } from '../../src/clients/zuora/schemas.js';
 import { syncSettingsOf, connectionSettingsSchema } from '../../src/connections/settings.js';
 import { emptyStartCounts } from '../../src/flows/index.js';
+import { USAGE_KEY_FIELD } from '../../src/mapping/usage-togai-to-zuora.js';
 import { sum } from '../../src/shared/money.js';
 
 /**
@@ -91,6 +92,8 @@ export function togaiInvoice(
     currency?: string;
     /** A credit line beside the charges (negative), counted in the total. */
     credit?: string;
+    /** Usage lines, one per charge line (`fee-<i>`, the charge's meter), of this quantity. */
+    usageQuantity?: string;
   } = {},
 ): TogaiInvoice {
   const n = opts.lines ?? 1;
@@ -117,7 +120,15 @@ export function togaiInvoice(
     totalAmount: total,
     paidAmount: 0,
     invoiceDetails: { account: { name: 'A', invoiceCurrency: opts.currency ?? 'USD' } },
-    usageInfo: [],
+    usageInfo:
+      opts.usageQuantity === undefined
+        ? []
+        : Array.from({ length: n }, (_, i) => ({
+            id: `fee-${i}`,
+            description: `Meter ${i}`,
+            type: 'USAGE_METER_USAGE',
+            value: opts.usageQuantity,
+          })),
     revenueInfo: {
       description: 'Gross',
       type: 'GROSS_AMOUNT',
@@ -237,17 +248,22 @@ export function baseActivities(world: World): Activities {
         ? Promise.resolve({ id: inv.id, amount: inv.amount })
         : Promise.reject(notFound(`invoice ${invoiceKey}`));
     },
-    zuoraFindUsagesByField: ({ value }) =>
-      Promise.resolve(world.zuoraUsages.filter((u) => u.key === value).map((u) => u.id)),
-    zuoraCreateUsage: ({ idempotencyKey }) => {
+    zuoraFindUsagesByField: ({ value, startsWith }) =>
+      Promise.resolve(
+        world.zuoraUsages
+          .filter((u) => (startsWith === true ? u.key.startsWith(value) : u.key === value))
+          .map((u) => u.id),
+      ),
+    zuoraCreateUsage: ({ body, idempotencyKey }) => {
       const id = `zu-${world.zuoraUsages.length + 1}`;
-      world.zuoraUsages.push({ id, key: idempotencyKey });
+      const key = (body as unknown as Record<string, unknown>)[USAGE_KEY_FIELD];
+      world.zuoraUsages.push({ id, key: typeof key === 'string' ? key : idempotencyKey });
       return Promise.resolve({ id });
     },
     zuoraListSubscriptions: () => Promise.resolve([]),
     togaiListInvoicePages: () => Promise.resolve({ invoiceIds: [] }),
     startInvoiceSyncs: () => Promise.resolve(emptyStartCounts()),
-    restartPendingInvoiceSyncs: () => Promise.resolve(emptyStartCounts()),
+    restartPendingInvoiceSyncs: () => Promise.resolve({ ...emptyStartCounts(), expired: 0, deferred: 0 }),
   };
   return base;
 }

@@ -30,6 +30,19 @@ export interface PricePlan {
   id: string;
   name: string;
   rateCards: UsageRateCard[];
+  /** Fixed-fee rate cards: charged once per cycle, per currency. */
+  fixedFees?: { name: string; amounts: Record<string, Decimal> }[];
+  /** A pricing rule taking `percent` off the gross amount. */
+  discount?: { name: string; percent: Decimal };
+  /** The least a cycle costs (before tax and credits), per currency: a true-up line tops it up. */
+  minimumCommitment?: { name: string; amounts: Record<string, Decimal> };
+  tax?: { name: string; percent: Decimal };
+}
+
+/** A line an operator adds to a cycle's invoice (Togai's custom line items): positive or negative. */
+export interface CustomLine {
+  description: string;
+  value: Decimal;
 }
 
 /** The mutable state of one invoice; the API view is rendered from it. */
@@ -46,6 +59,11 @@ export interface InvoiceRecord {
   sequenceId?: string;
   /** Accrued quantity per usage meter id, in first-accrual order. */
   usage: Map<string, Decimal>;
+  /** Whether the view carries `endDateInclusive` (Togai's inclusive end, endDate − 1 ms). Default yes. */
+  endDateInclusive?: boolean;
+  customLines?: CustomLine[];
+  /** Credits this invoice used up (set when the cycle closed). */
+  creditsApplied?: Decimal;
   /** The view frozen when the cycle closed: later price or account changes do not rewrite it. */
   frozen?: Invoice;
 }
@@ -55,6 +73,8 @@ export interface RenderContext {
   customer: Customer;
   meters: ReadonlyMap<string, UsageMeter>;
   pricePlan: PricePlan | undefined;
+  /** Credits the account has left: a DRAFT shows what they would take; a closing cycle takes it. */
+  creditBalance?: Decimal;
 }
 
 const DAY_MS = 86_400_000;
@@ -120,22 +140,93 @@ export function priceInvoice(
   return { lines, total };
 }
 
-function totalsTree(currency: string, total: number, rateCardLines: InvoiceLineItem[]): InvoiceLineItem {
+/**
+ * The revenue tree of a cycle: GRAND_TOTAL_AMOUNT = TOTAL_AMOUNT (NET_AMOUNT (GROSS_AMOUNT (usage
+ * rate cards, fixed fees), the discount), the minimum commitment's true-up, custom lines) + the
+ * tax (TOTAL_TAX_AMOUNT → TAX_AMOUNT, on TOTAL_AMOUNT) − credits (TOTAL_CREDITS → SUB_CREDITS, at
+ * most what is due). Lines of amount 0 are left out, containers always present. Exact decimals.
+ */
+export function revenueTree(
+  record: InvoiceRecord,
+  ctx: RenderContext,
+): { tree: InvoiceLineItem; total: Decimal; credits: Decimal } {
+  const currency = ctx.account.invoiceCurrency;
+  const plan = ctx.pricePlan;
   const line = (
     type: InvoiceLineItem['type'],
     description: string,
-    children: InvoiceLineItem[],
+    value: Decimal,
+    children: InvoiceLineItem[] = [],
+    extra: Partial<InvoiceLineItem> = {},
   ): InvoiceLineItem => ({
     description,
     type,
     units: currency,
-    value: total,
-    metadata: { lineItems: children },
+    value: toJsonNumber(value),
+    ...extra,
+    ...(children.length > 0 ? { metadata: { ...extra.metadata, lineItems: children } } : {}),
   });
-  const gross = line('GROSS_AMOUNT', 'Sum Total', rateCardLines);
-  const net = line('NET_AMOUNT', 'Total amount due', [gross]);
-  const totalAmount = line('TOTAL_AMOUNT', 'Total Amount', [net]);
-  return line('GRAND_TOTAL_AMOUNT', 'Grand Total Amount', [totalAmount]);
+  const { lines: usage, total: usageTotal } = priceInvoice(record, ctx);
+  const fixed = (plan?.fixedFees ?? []).flatMap((fee) => {
+    const amount = fee.amounts[currency];
+    return amount && !amount.isZero()
+      ? [
+          {
+            amount,
+            line: line('FIXED_FEE_RATE_CARD_AMOUNT', fee.name, amount, [], {
+              quantity: 1,
+              valuePerQuantity: toJsonNumber(amount),
+            }),
+          },
+        ]
+      : [];
+  });
+  const gross = fixed.reduce((t, f) => t.plus(f.amount), usageTotal);
+  const discount = plan?.discount
+    ? gross.times(plan.discount.percent).dividedBy(100).negated()
+    : new Decimal(0);
+  const net = gross.plus(discount);
+  const minimum = plan?.minimumCommitment?.amounts[currency];
+  const trueUp = minimum && minimum.greaterThan(net) ? minimum.minus(net) : new Decimal(0);
+  const custom = record.customLines ?? [];
+  const totalAmount = custom.reduce((t, c) => t.plus(c.value), net.plus(trueUp));
+  const tax =
+    plan?.tax && totalAmount.isPositive()
+      ? totalAmount.times(plan.tax.percent).dividedBy(100)
+      : new Decimal(0);
+  const due = totalAmount.plus(tax);
+  const balance = record.creditsApplied ?? ctx.creditBalance ?? new Decimal(0);
+  const credits = due.isPositive() ? Decimal.min(balance, due) : new Decimal(0);
+  const total = due.minus(credits);
+
+  const grossLine = line('GROSS_AMOUNT', 'Sum Total', gross, [...usage, ...fixed.map((f) => f.line)]);
+  const netLine = line('NET_AMOUNT', 'Total amount due', net, [
+    grossLine,
+    ...(discount.isZero()
+      ? []
+      : [line('PRICING_RULE_REVENUE_UPDATE_AMOUNT', plan?.discount?.name ?? 'Discount', discount)]),
+  ]);
+  const totalLine = line('TOTAL_AMOUNT', 'Total Amount', totalAmount, [
+    netLine,
+    ...(trueUp.isZero()
+      ? []
+      : [line('TRUE_UP_AMOUNT', plan?.minimumCommitment?.name ?? 'Minimum commitment', trueUp)]),
+    ...custom.map((c) => line('CUSTOM_AMOUNT', c.description, c.value)),
+  ]);
+  const grand = line('GRAND_TOTAL_AMOUNT', 'Grand Total Amount', total, [
+    totalLine,
+    ...(tax.isZero()
+      ? []
+      : [line('TOTAL_TAX_AMOUNT', 'Total Tax', tax, [line('TAX_AMOUNT', plan?.tax?.name ?? 'Tax', tax)])]),
+    ...(credits.isZero()
+      ? []
+      : [
+          line('TOTAL_CREDITS', 'Total Credits', credits.negated(), [
+            line('SUB_CREDITS', 'Credits', credits.negated()),
+          ]),
+        ]),
+  ]);
+  return { tree: grand, total, credits };
 }
 
 /** The full invoice as `GET /invoices/{id}` returns it. */
@@ -143,7 +234,7 @@ export function renderInvoice(record: InvoiceRecord, ctx: RenderContext): Invoic
   if (record.frozen) return record.frozen;
   const { account, customer } = ctx;
   const netTermDays = account.netTermDays ?? 0;
-  const { lines, total } = priceInvoice(record, ctx);
+  const { tree, total } = revenueTree(record, ctx);
   const totalAmount = toJsonNumber(total);
   const due = record.status === 'DUE';
   return {
@@ -152,7 +243,7 @@ export function renderInvoice(record: InvoiceRecord, ctx: RenderContext): Invoic
     ownerId: record.accountId,
     ...(ctx.pricePlan ? { pricePlanId: ctx.pricePlan.id } : {}),
     usageInfo: usageLines(record, ctx),
-    revenueInfo: totalsTree(account.invoiceCurrency, totalAmount, lines),
+    revenueInfo: tree,
     invoiceDetails: {
       customer: {
         name: customer.name,
@@ -174,6 +265,8 @@ export function renderInvoice(record: InvoiceRecord, ctx: RenderContext): Invoic
     invoiceType: 'STANDARD',
     startDate: iso(record.startDate),
     endDate: iso(record.endDate),
+    // Togai's own example: the last millisecond of the half-open period [startDate, endDate).
+    ...(record.endDateInclusive !== false ? { endDateInclusive: iso(record.endDate - 1) } : {}),
     invoiceDate: iso(record.endDate),
     ...(due ? { dueDate: iso(record.endDate + netTermDays * DAY_MS) } : {}),
     ...(record.generatedAt !== undefined ? { generatedAt: iso(record.generatedAt) } : {}),

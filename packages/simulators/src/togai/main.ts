@@ -1,7 +1,7 @@
 /**
  * `npm run sim:togai`: the Togai simulator on its own, configured from the environment.
  *
- *   TOGAI_SIM_PORT              port (default 4010); TOGAI_SIM_HOST (default 127.0.0.1)
+ *   TOGAI_SIM_PORT              port (default 4020; the Zuora simulator's is 4010); TOGAI_SIM_HOST (default 127.0.0.1)
  *   TOGAI_SIM_API_TOKEN         the API token clients send as Bearer (default togai-sim-token)
  *   TOGAI_SIM_WEBHOOK_URL       comma-separated receiver URLs of account.created / invoice.generated
  *   TOGAI_SIM_WEBHOOK_SECRET    HMAC-SHA256 key of Togai-Signature (required with a URL)
@@ -21,7 +21,7 @@ import type { TogaiSeed } from './seed.js';
 
 const envSchema = z
   .object({
-    TOGAI_SIM_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
+    TOGAI_SIM_PORT: z.coerce.number().int().min(0).max(65535).default(4020),
     TOGAI_SIM_HOST: z.string().min(1).default('127.0.0.1'),
     TOGAI_SIM_API_TOKEN: z.string().min(8).default(DEFAULT_API_TOKEN),
     TOGAI_SIM_WEBHOOK_URL: z.string().optional(),

@@ -8,9 +8,12 @@ import { Decimal, decimalOf } from './decimal.js';
  */
 
 /** A decimal written as a string or a JSON number; never negative. */
-const decimalInput = z
+export const decimalInput = z
   .union([z.string().regex(/^\d+(\.\d+)?$/, 'a non-negative decimal'), z.number().nonnegative()])
   .transform((v) => decimalOf(v));
+
+/** Per-currency amounts: `{ "USD": "10", "JPY": 1500 }`. */
+export const currencyAmountsSchema = z.record(z.string().length(3), decimalInput);
 
 export const priceTypeSchema = z.enum(['FLAT', 'PER_UNIT', 'PACKAGE']);
 export type PriceType = z.infer<typeof priceTypeSchema>;

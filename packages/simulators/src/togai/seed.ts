@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { OpenApiContract } from '../common/openapi.js';
 import { TogaiApiError } from './errors.js';
-import { usageRateCardSchema } from './pricing.js';
+import { currencyAmountsSchema, decimalInput, usageRateCardSchema } from './pricing.js';
 import type { TogaiStore } from './store.js';
 import {
   createAccountSchema,
@@ -59,10 +59,32 @@ export const usageMeterSeedSchema = z.object({
 });
 export type UsageMeterSeed = z.input<typeof usageMeterSeedSchema>;
 
+/**
+ * A price plan: usage rate cards and, as Togai's price plans can hold them, fixed fees (Togai's
+ * fixed-fee rate cards, charged once per cycle), a percentage discount on the gross amount (a
+ * pricing rule), a minimum commitment per cycle (topped up by a true-up line) and a tax rate on the
+ * total. Amounts per currency; percentages as decimals (7.25 is 7.25 %).
+ */
 export const pricePlanSeedSchema = z.object({
   id: z.string().min(1),
   name: z.string().min(1),
   rateCards: z.array(usageRateCardSchema),
+  fixedFees: z
+    .array(z.object({ name: z.string().min(1).max(255), amounts: currencyAmountsSchema }))
+    .default([]),
+  discount: z
+    .object({
+      name: z.string().min(1).max(255).default('Discount'),
+      percent: decimalInput.refine((d) => d.lessThanOrEqualTo(100), 'at most 100'),
+    })
+    .optional(),
+  minimumCommitment: z
+    .object({
+      name: z.string().min(1).max(255).default('Minimum commitment'),
+      amounts: currencyAmountsSchema,
+    })
+    .optional(),
+  tax: z.object({ name: z.string().min(1).max(255).default('Tax'), percent: decimalInput }).optional(),
 });
 export type PricePlanSeed = z.input<typeof pricePlanSeedSchema>;
 
@@ -78,6 +100,11 @@ export const togaiSeedSchema = z.object({
   accounts: z.array(z.unknown()).default([]),
   /** Bodies of `POST /settings`, for any entityType / entityId. */
   settings: z.array(z.unknown()).default([]),
+  /**
+   * Credits granted to accounts (account id → amount in the account's invoice currency), used up
+   * by the next closed invoices (a SUB_CREDITS line, never more than the invoice's total).
+   */
+  accountCredits: z.record(z.string(), decimalInput).default({}),
 });
 export type TogaiSeed = z.input<typeof togaiSeedSchema>;
 
@@ -147,6 +174,8 @@ export function applySeed(
     for (const c of seed.customers) store.createCustomer(createCustomerSchema.parse(c));
     for (const a of seed.accounts) store.createAccount(createAccountSchema.parse(a));
     for (const s of seed.settings) store.createSetting(settingSchema.parse(s));
+    for (const [accountId, amount] of Object.entries(seed.accountCredits))
+      store.grantCredit(accountId, amount);
   } catch (err) {
     if (err instanceof TogaiApiError) refuse(err.message, []);
     throw err;

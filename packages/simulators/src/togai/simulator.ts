@@ -11,12 +11,12 @@ import { listen } from '../common/server.js';
 import { WebhookDispatcher } from '../common/webhooks.js';
 import { TogaiAuth } from './auth.js';
 import { loadTogaiContract } from './contract.js';
-import { InexactAmountError } from './decimal.js';
+import { decimalOf, InexactAmountError } from './decimal.js';
 import { TogaiApiError } from './errors.js';
 import { summarize } from './invoices.js';
 import { paginate } from './pagination.js';
 import { applySeed, type TogaiSeed } from './seed.js';
-import { fullSettingId, TogaiStore, type TogaiDomainEvent } from './store.js';
+import { fullSettingId, TogaiStore, type CloseCycleOptions, type TogaiDomainEvent } from './store.js';
 import {
   createAccountSchema,
   createCustomerSchema,
@@ -66,6 +66,10 @@ export interface TogaiSimulatorOptions {
 }
 
 export const DEFAULT_API_TOKEN = 'togai-sim-token';
+
+function definedOnly<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as never;
+}
 
 /** The operations of the official contract the simulator answers; the others get 501 `{message}`. */
 export const SIMULATED_OPERATIONS = [
@@ -178,9 +182,11 @@ export class TogaiSimulator {
     return applySeed(this.store, this.contract, input, this.clock.date().toISOString());
   }
 
-  /** Closes the billing cycle of one account, or of every account. */
-  closeCycle(accountId?: string): Invoice[] {
-    return accountId === undefined ? this.store.closeAllCycles() : [this.store.closeCycle(accountId)];
+  /** Closes the billing cycle of one account, or of every account (see `CloseCycleOptions`). */
+  closeCycle(accountId?: string, options: CloseCycleOptions = {}): Invoice[] {
+    return accountId === undefined
+      ? this.store.closeAllCycles(options)
+      : [this.store.closeCycle(accountId, options)];
   }
 
   /** Back to the initial state: a fresh tenant with the options' seed, faults and no logs. */
@@ -419,11 +425,33 @@ export class TogaiSimulator {
   }
 
   private adminRoutes(r: express.Router): void {
-    const closeSchema = z.object({ accountId: z.string().min(1).optional() });
+    const time = z.iso.datetime({ offset: true }).transform((t) => Date.parse(t));
+    const closeSchema = z.object({
+      accountId: z.string().min(1).optional(),
+      /** The cycle's period (ISO-8601 date-times), default the DRAFT's start and now. */
+      startDate: time.optional(),
+      endDate: time.optional(),
+      /** false: the invoice carries no endDateInclusive. */
+      endDateInclusive: z.boolean().optional(),
+      customLines: z
+        .array(
+          z.object({
+            description: z.string().min(1).max(255),
+            value: z.union([z.string().regex(/^-?\d+(\.\d+)?$/, 'a decimal'), z.number()]),
+          }),
+        )
+        .optional(),
+    });
     r.post('/close-cycle', (req, res) => {
-      const { accountId } = closeSchema.parse(req.body ?? {});
+      const { accountId, customLines, ...period } = closeSchema.parse(req.body ?? {});
       try {
-        res.json({ invoices: this.closeCycle(accountId) });
+        const options: CloseCycleOptions = {
+          ...definedOnly(period),
+          ...(customLines && {
+            customLines: customLines.map((c) => ({ description: c.description, value: decimalOf(c.value) })),
+          }),
+        };
+        res.json({ invoices: this.closeCycle(accountId, options) });
       } catch (err) {
         if (err instanceof TogaiApiError) return void res.status(err.status).json({ error: err.message });
         throw err;

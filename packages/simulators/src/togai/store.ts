@@ -1,7 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { countryAlpha2 } from '../common/geo.js';
 import { Decimal } from './decimal.js';
 import { TogaiApiError } from './errors.js';
-import { renderInvoice, type InvoiceRecord, type PricePlan } from './invoices.js';
+import {
+  renderInvoice,
+  revenueTree,
+  type CustomLine,
+  type InvoiceRecord,
+  type PricePlan,
+  type RenderContext,
+} from './invoices.js';
 import type {
   Account,
   Address,
@@ -79,6 +87,38 @@ function addMonths(ms: number, months: number): number {
   return d.getTime();
 }
 
+/**
+ * Togai's Address.country is a "Two letter country code [ISO-3166-1 Alpha-2]" (the official spec's
+ * description; its schema says only `string`): anything else is refused with 400, as the API
+ * validates it, so a country name copied from another system fails here as it would there.
+ */
+const isValidCountry = (code: string): boolean => countryAlpha2(code) === code;
+
+export function assertAddress(
+  address: { country?: string | undefined } | null | undefined,
+  where: string,
+): void {
+  const country = address?.country;
+  if (country === undefined || country === '') return;
+  if (!/^[A-Z]{2}$/.test(country) || !isValidCountry(country)) {
+    throw new TogaiApiError(
+      400,
+      `${where}.country: ${JSON.stringify(country)} is not a two-letter ISO 3166-1 alpha-2 country code (e.g. US, DE)`,
+    );
+  }
+}
+
+/** How a cycle closes (admin API `close-cycle`): times in epoch ms (UTC). */
+export interface CloseCycleOptions {
+  /** The period, half-open [startDate, endDate); default: the DRAFT's start, and now. */
+  startDate?: number;
+  endDate?: number;
+  /** false: the invoice carries no `endDateInclusive` (some Togai invoices do not). */
+  endDateInclusive?: boolean;
+  /** Custom lines added to this invoice. */
+  customLines?: CustomLine[];
+}
+
 export class TogaiStore {
   readonly customers = new Map<string, Customer>();
   readonly accounts = new Map<string, Account>();
@@ -86,6 +126,8 @@ export class TogaiStore {
   readonly settings = new Map<string, Setting>();
   readonly meters = new Map<string, MeterRecord>();
   readonly pricePlans = new Map<string, PricePlan>();
+  /** Account id → credit left (account currency). */
+  readonly credits = new Map<string, Decimal>();
   /** Account id → price plan id; accounts without one use `defaultPricePlanId`. */
   readonly accountPricePlans = new Map<string, string>();
   defaultPricePlanId: string | undefined;
@@ -114,6 +156,8 @@ export class TogaiStore {
 
   createCustomer(req: CreateCustomerRequest): CreateCustomerResponse {
     if (this.customers.has(req.id)) throw new TogaiApiError(409, `Customer with id ${req.id} already exists`);
+    assertAddress(req.address, 'address');
+    assertAddress(req.account?.address, 'account.address');
     const customerSettings = (req.settings ?? []).map((s) => ({
       ...s,
       entityType: 'CUSTOMER',
@@ -156,6 +200,7 @@ export class TogaiStore {
 
   updateCustomer(id: string, req: UpdateCustomerRequest): Customer {
     const current = this.getCustomer(id);
+    assertAddress(req.address, 'address');
     const address = req.address ?? current.address;
     const updated: Customer = {
       ...current,
@@ -181,6 +226,7 @@ export class TogaiStore {
   createAccount(req: CreateAccountRequest): Account {
     const customer = this.customers.get(req.customerId);
     if (!customer) throw new TogaiApiError(404, `Customer with id ${req.customerId} not found`);
+    assertAddress(req.address, 'address');
     this.assertNewAccount(req);
     const { customerId: _customerId, ...rest } = req;
     return this.insertAccount(customer, rest);
@@ -223,6 +269,7 @@ export class TogaiStore {
 
   updateAccount(id: string, req: UpdateAccountRequest): Account {
     const current = this.getAccount(id);
+    assertAddress(req.address, 'address');
     const updated: Account = { ...current };
     if (req.name !== undefined) updated.name = req.name;
     if (req.status !== undefined) updated.status = req.status;
@@ -408,14 +455,24 @@ export class TogaiStore {
     return record ?? this.openDraft(account, this.now());
   }
 
-  renderInvoice(record: InvoiceRecord): Invoice {
-    const account = this.getAccount(record.accountId);
-    return renderInvoice(record, {
+  private renderContext(account: Account): RenderContext {
+    return {
       account,
       customer: this.getCustomer(account.customerId),
       meters: new Map([...this.meters].map(([id, m]) => [id, m.meter])),
       pricePlan: this.pricePlanOf(account.id),
-    });
+      creditBalance: this.credits.get(account.id) ?? new Decimal(0),
+    };
+  }
+
+  renderInvoice(record: InvoiceRecord): Invoice {
+    return renderInvoice(record, this.renderContext(this.getAccount(record.accountId)));
+  }
+
+  /** Grants `amount` of credit (in the account's invoice currency) to the account's next invoices. */
+  grantCredit(accountId: string, amount: Decimal): void {
+    this.getAccount(accountId);
+    this.credits.set(accountId, (this.credits.get(accountId) ?? new Decimal(0)).plus(amount));
   }
 
   getInvoice(id: string): Invoice {
@@ -456,22 +513,33 @@ export class TogaiStore {
    * and the invoice date set to now, priced and frozen), a new DRAFT opens, and
    * `invoice.generated` fires. Returns the generated invoice.
    */
-  closeCycle(accountId: string): Invoice {
+  closeCycle(accountId: string, options: CloseCycleOptions = {}): Invoice {
     const account = this.getAccount(accountId);
     const record = this.draftFor(account);
     const now = this.now();
-    const closed: InvoiceRecord = {
+    const start = options.startDate ?? record.startDate;
+    const end = options.endDate ?? Math.max(now, start);
+    if (end < start)
+      throw new TogaiApiError(400, `the cycle cannot end (${new Date(end).toISOString()}) before it starts`);
+    const closing: InvoiceRecord = {
       ...record,
       status: 'DUE',
-      endDate: Math.max(now, record.startDate),
+      startDate: start,
+      endDate: end,
       generatedAt: now,
       updatedAt: now,
       sequenceId: `INV-${String(this.sequence + 1).padStart(6, '0')}`,
+      ...(options.endDateInclusive === false && { endDateInclusive: false }),
+      ...(options.customLines && { customLines: options.customLines }),
     };
     // Rendered before anything changes: a pricing failure leaves the DRAFT open and intact.
+    const balance = this.credits.get(account.id) ?? new Decimal(0);
+    const { credits } = revenueTree(closing, { ...this.renderContext(account), creditBalance: balance });
+    const closed: InvoiceRecord = { ...closing, creditsApplied: credits };
     const invoice = this.renderInvoice(closed);
     closed.frozen = invoice;
     this.invoices.set(closed.id, closed);
+    if (!credits.isZero()) this.credits.set(account.id, balance.minus(credits));
     this.sequence++;
     this.openDraft(account, now);
     this.emit({ type: 'invoice.generated', entityId: invoice.id, entity: invoice });
@@ -479,7 +547,7 @@ export class TogaiStore {
   }
 
   /** Closes the cycle of every account, in creation order. */
-  closeAllCycles(): Invoice[] {
-    return [...this.accounts.keys()].map((id) => this.closeCycle(id));
+  closeAllCycles(options: CloseCycleOptions = {}): Invoice[] {
+    return [...this.accounts.keys()].map((id) => this.closeCycle(id, options));
   }
 }

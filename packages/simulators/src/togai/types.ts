@@ -165,6 +165,14 @@ export const invoiceLineTypes = [
   'GROSS_AMOUNT',
   'USAGE_RATE_CARD_AMOUNT',
   'USAGE_RATE_CARD_SLAB_AMOUNT',
+  'FIXED_FEE_RATE_CARD_AMOUNT',
+  'PRICING_RULE_REVENUE_UPDATE_AMOUNT',
+  'TRUE_UP_AMOUNT',
+  'CUSTOM_AMOUNT',
+  'TOTAL_TAX_AMOUNT',
+  'TAX_AMOUNT',
+  'TOTAL_CREDITS',
+  'SUB_CREDITS',
 ] as const;
 
 /**
@@ -202,6 +210,8 @@ export interface InvoiceSummary {
   invoiceType: 'STANDARD';
   startDate: string;
   endDate: string;
+  /** The inclusive end (endDate − 1 ms), as Togai's example shows it. */
+  endDateInclusive?: string;
   invoiceDate: string;
   dueDate?: string;
   generatedAt?: string;

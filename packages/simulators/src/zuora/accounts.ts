@@ -1,5 +1,6 @@
 import { Decimal } from 'decimal.js';
 import type { Express, Request, Response } from 'express';
+import { countryAlpha2, countryName, subdivision } from '../common/geo.js';
 import { fireAccountCreatedCallout } from './callouts.js';
 import type { ZuoraContext } from './context.js';
 import { extractCustomFields } from './custom-fields.js';
@@ -22,6 +23,37 @@ function contactFrom(v: unknown): Contact | undefined {
   const lastName = str(b['lastName']);
   if (firstName === undefined || lastName === undefined) return undefined;
   return { ...b, id: zuoraId(), firstName, lastName };
+}
+
+/**
+ * A contact's country and state as Zuora takes them (zuora-sdk 3.21.0 CreateAccountContact):
+ * country "a valid country name or abbreviation", kept as the country's name; state, in the
+ * United States and Canada, "a valid state or province name or 2-character abbreviation". Returns
+ * the fields to store, or why Zuora refuses them.
+ */
+export function checkAddress(
+  contact: Body,
+  where: string,
+): { fields: { country?: string; state?: string } } | { error: string } {
+  const fields: { country?: string; state?: string } = {};
+  const country = str(contact['country']);
+  const code = country !== undefined && country !== '' ? countryAlpha2(country) : undefined;
+  if (country !== undefined && country !== '') {
+    if (code === undefined)
+      return {
+        error: `${where}.country: ${JSON.stringify(country)} is not a valid country name or abbreviation`,
+      };
+    // Zuora keeps and answers with a country name: one given as a code becomes its name.
+    fields.country = country.trim().length <= 3 ? (countryName(code) ?? country) : country;
+  }
+  const state = str(contact['state']);
+  if (state !== undefined && state !== '' && (code === 'US' || code === 'CA')) {
+    if (!subdivision(code, state))
+      return {
+        error: `${where}.state: ${JSON.stringify(state)} is not a valid ${code === 'US' ? 'state' : 'province'} name or 2-character abbreviation`,
+      };
+  }
+  return { fields };
 }
 
 /** The result of creating an account: the API response body or a Zuora failure reason. */
@@ -60,7 +92,16 @@ export function createAccount(
   if (custom.error)
     return { ok: false, code: zuoraCode('account', ErrorCategory.invalidValue), message: custom.error };
   const billTo = contactFrom(body['billToContact']) ?? { id: zuoraId(), firstName: 'Bill', lastName: 'To' };
-  const soldTo = contactFrom(body['soldToContact']) ?? billTo;
+  const soldTo = contactFrom(body['soldToContact']) ?? { ...billTo, id: zuoraId() };
+  for (const [contact, where] of [
+    [billTo, 'billToContact'],
+    [soldTo, 'soldToContact'],
+  ] as const) {
+    const address = checkAddress(contact, where);
+    if ('error' in address)
+      return { ok: false, code: zuoraCode('account', ErrorCategory.invalidValue), message: address.error };
+    Object.assign(contact, address.fields);
+  }
   const now = ctx.clock.date().toISOString();
   const id = opts.id ?? zuoraId();
   const account: Account = {
@@ -150,16 +191,23 @@ export function registerAccountRoutes(app: Express, ctx: ZuoraContext): void {
     const body = asBody(req.body);
     const custom = extractCustomFields(body, ctx.options.customFields.Account, 'Account');
     if (custom.error) return sendFailure(res, zuoraCode('account', ErrorCategory.invalidValue), custom.error);
+    // Checked before anything changes: a refused update leaves the account as it was.
+    const contacts: Partial<Record<'billToContact' | 'soldToContact', Contact>> = {};
+    for (const where of ['billToContact', 'soldToContact'] as const) {
+      if (!body[where]) continue;
+      const merged = { ...a[where], ...asBody(body[where]), id: a[where].id };
+      const address = checkAddress(merged, where);
+      if ('error' in address)
+        return sendFailure(res, zuoraCode('account', ErrorCategory.invalidValue), address.error);
+      contacts[where] = { ...merged, ...address.fields };
+    }
+    Object.assign(a, contacts);
     for (const key of ['name', 'notes', 'crmId', 'batch', 'paymentTerm'] as const) {
       const v = str(body[key]);
       if (v !== undefined) a[key] = v;
     }
     if (typeof body['autoPay'] === 'boolean') a.autoPay = body['autoPay'];
     if (typeof body['billCycleDay'] === 'number') a.billCycleDay = body['billCycleDay'];
-    if (body['billToContact'])
-      a.billToContact = { ...a.billToContact, ...asBody(body['billToContact']), id: a.billToContact.id };
-    if (body['soldToContact'])
-      a.soldToContact = { ...a.soldToContact, ...asBody(body['soldToContact']), id: a.soldToContact.id };
     Object.assign(a.customFields, custom.fields);
     a.updatedDate = ctx.clock.date().toISOString();
     res.json({ success: true });

@@ -10,4 +10,6 @@ export interface ZuoraContext {
   options: ResolvedZuoraOptions;
   clock: SimClock;
   webhooks: WebhookDispatcher;
+  /** Limits the contract states that JSON Schema cannot check (e.g. usage Quantity's 16 characters). */
+  characterLimits: ReadonlyMap<string, ReadonlyMap<string, number>>;
 }

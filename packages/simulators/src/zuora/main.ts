@@ -5,6 +5,7 @@
  *   ZUORA_SIM_CLIENT_ID (a UUID), ZUORA_SIM_CLIENT_SECRET, ZUORA_SIM_TOKEN_TTL_SECONDS (3599)
  *   ZUORA_SIM_CONCURRENCY_LIMIT (40), ZUORA_SIM_RATE_LIMIT_PER_MINUTE (50000)
  *   ZUORA_SIM_CURRENCY (USD), ZUORA_SIM_SEED_FILE (JSON or YAML: {accounts, subscriptions})
+ *   ZUORA_SIM_TIME_ZONE (America/Los_Angeles), ZUORA_SIM_CURRENCY_DECIMALS (e.g. JPY=0,KWD=3)
  *   ZUORA_SIM_CALLOUT_URL, ZUORA_SIM_CALLOUT_USERNAME, ZUORA_SIM_CALLOUT_PASSWORD,
  *   ZUORA_SIM_CALLOUT_HMAC_SECRET, ZUORA_SIM_CALLOUT_HMAC_ALGORITHM (sha256),
  *   ZUORA_SIM_CALLOUT_HMAC_HEADER (X-Zuora-Signature), ZUORA_SIM_CALLOUT_ATTEMPTS (3),
@@ -29,6 +30,11 @@ const envSchema = z.object({
   ZUORA_SIM_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(50_000),
   ZUORA_SIM_CURRENCY: z.string().length(3).default('USD'),
   ZUORA_SIM_SEED_FILE: z.string().min(1).optional(),
+  ZUORA_SIM_TIME_ZONE: z.string().min(1).optional(),
+  ZUORA_SIM_CURRENCY_DECIMALS: z
+    .string()
+    .regex(/^[A-Za-z]{3}=\d(,[A-Za-z]{3}=\d)*$/, 'CUR=digits pairs separated by commas, e.g. JPY=0,KWD=3')
+    .optional(),
   ZUORA_SIM_CALLOUT_URL: z.string().url().optional(),
   ZUORA_SIM_CALLOUT_USERNAME: z.string().optional(),
   ZUORA_SIM_CALLOUT_PASSWORD: z.string().optional(),
@@ -57,7 +63,18 @@ export function zuoraOptionsFromEnv(env: NodeJS.ProcessEnv): {
     tokenTtlSeconds: e.ZUORA_SIM_TOKEN_TTL_SECONDS,
     concurrencyLimit: e.ZUORA_SIM_CONCURRENCY_LIMIT,
     rateLimitPerMinute: e.ZUORA_SIM_RATE_LIMIT_PER_MINUTE,
-    currency: { default: e.ZUORA_SIM_CURRENCY },
+    currency: {
+      default: e.ZUORA_SIM_CURRENCY,
+      ...(e.ZUORA_SIM_CURRENCY_DECIMALS !== undefined && {
+        decimals: Object.fromEntries(
+          e.ZUORA_SIM_CURRENCY_DECIMALS.split(',').map((pair) => {
+            const [code = '', digits = '2'] = pair.split('=');
+            return [code.toUpperCase(), Number(digits)];
+          }),
+        ),
+      }),
+    },
+    ...(e.ZUORA_SIM_TIME_ZONE !== undefined && { timeZone: e.ZUORA_SIM_TIME_ZONE }),
     faults: parseFaultRules(e.ZUORA_SIM_FAULTS),
   };
   if (e.ZUORA_SIM_SEED_FILE) options.seed = parse(readFileSync(e.ZUORA_SIM_SEED_FILE, 'utf8')) as never;
@@ -98,6 +115,14 @@ async function main(): Promise<void> {
     `  OAuth:  POST ${running.url}/oauth/token  client_id=${clientId}  client_secret=${clientSecret}`,
   );
   console.log(`  Admin:  ${running.url}${ADMIN_PREFIX}/state`);
+  const fields = Object.entries(running.sim.context.options.customFields)
+    .map(
+      ([object, list]) =>
+        `${object}: ${list.map((f) => f.name + (f.filterable ? ' (filterable)' : '')).join(', ')}`,
+    )
+    .join('; ');
+  console.log(`  Custom fields:  ${fields}`);
+  console.log(`  Time zone:  ${running.sim.context.options.timeZone}`);
   const stop = (): void => {
     void running.close().then(() => process.exit(0));
   };

@@ -1,4 +1,6 @@
+import { IANAZone } from 'luxon';
 import { z } from 'zod';
+import { ROUNDING_MODES } from '../common/currency.js';
 import { faultRuleSchema } from '../common/faults.js';
 
 /** A custom field (`Name__c`) defined on an object, as Zuora's Object Manager would. */
@@ -10,6 +12,20 @@ export const customFieldSchema = z.object({
   maxLength: z.number().int().min(1).default(255),
 });
 export type CustomField = z.output<typeof customFieldSchema>;
+
+/**
+ * The custom fields togai-zuora-sync needs in a tenant (docs/connections.md): the Togai ids on
+ * Account (flows 1, 2) and Invoice (flow 3), the record key and per-unit amount on Usage (flows 4,
+ * 5). Look-up keys are filterable (object queries filter on them). Text fields, 255 characters.
+ */
+export const TOGAI_SYNC_CUSTOM_FIELDS = {
+  Account: [
+    { name: 'TogaiCustomerId__c', filterable: true },
+    { name: 'TogaiAccountId__c', filterable: true },
+  ],
+  Invoice: [{ name: 'TogaiInvoiceId__c', filterable: true }],
+  Usage: [{ name: 'TogaiUsageKey__c', filterable: true }, { name: 'TogaiUnitAmount__c' }],
+} as const satisfies Record<string, z.input<typeof customFieldSchema>[]>;
 
 /** A charge of a seeded subscription: the IDs a usage record references. */
 export const seedChargeSchema = z.object({
@@ -113,11 +129,16 @@ export const zuoraSimulatorOptionsSchema = z.object({
     .default([{ clientId: '00000000-0000-4000-8000-000000000001', clientSecret: 'simulator-secret' }]),
   /** Token lifetime (`expires_in`); Zuora: 3599 s. */
   tokenTtlSeconds: z.number().int().min(1).default(3599),
+  /**
+   * The tenant's custom fields per object (Object Manager). The default is a tenant set up for
+   * togai-zuora-sync as docs/connections.md describes: every field the five flows write, the
+   * look-up keys filterable. Give an object's list to replace it (e.g. to leave a field out).
+   */
   customFields: z
     .object({
-      Account: z.array(customFieldSchema).prefault([{ name: 'TogaiAccountId__c', filterable: true }]),
-      Invoice: z.array(customFieldSchema).prefault([{ name: 'TogaiInvoiceId__c', filterable: true }]),
-      Usage: z.array(customFieldSchema).prefault([{ name: 'TogaiUsageKey__c', filterable: true }]),
+      Account: z.array(customFieldSchema).prefault(TOGAI_SYNC_CUSTOM_FIELDS.Account),
+      Invoice: z.array(customFieldSchema).prefault(TOGAI_SYNC_CUSTOM_FIELDS.Invoice),
+      Usage: z.array(customFieldSchema).prefault(TOGAI_SYNC_CUSTOM_FIELDS.Usage),
     })
     .prefault({}),
   currency: z
@@ -126,8 +147,22 @@ export const zuoraSimulatorOptionsSchema = z.object({
       allowed: z.array(z.string().length(3)).default(['USD', 'EUR', 'GBP', 'INR', 'JPY', 'AUD', 'CAD']),
       /** With multi-currency off, an invoice's currency must equal its account's. */
       multiCurrency: z.boolean().default(false),
+      /** Decimal places where the tenant customised them (Customize Currencies); ISO 4217's otherwise. */
+      decimals: z.record(z.string().length(3), z.number().int().min(0).max(9)).default({}),
+      /** How amounts are rounded to those places (Zuora's default: half up). */
+      rounding: z.enum(ROUNDING_MODES).default('HALF_UP'),
     })
     .prefault({}),
+  /**
+   * The tenant's time zone (Zuora: tenant profile). Date-times sent without an offset are read in
+   * it; one sent with an offset is converted to it (the local date-time is what Zuora keeps).
+   */
+  timeZone: z
+    .string()
+    .refine((zone) => IANAZone.isValidZone(zone), 'an IANA time zone name, e.g. America/Los_Angeles')
+    .default('America/Los_Angeles'),
+  /** Zuora Taxation: standalone invoice items may carry taxation items only with it on. */
+  taxation: z.boolean().default(true),
   /** The tenant permission to create standalone invoices. */
   standaloneInvoices: z.boolean().default(true),
   seed: seedSchema.prefault({}),

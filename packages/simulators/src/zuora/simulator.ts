@@ -86,7 +86,13 @@ export async function createZuoraSimulator(
   const contract = await loadContract(ZUORA_CONTRACT);
   const clock = deps.clock ?? new SimClock();
   const webhooks = new WebhookDispatcher(clock);
-  const ctx: ZuoraContext = { state: new ZuoraState(), options: resolved, clock, webhooks };
+  const ctx: ZuoraContext = {
+    state: new ZuoraState(),
+    options: resolved,
+    clock,
+    webhooks,
+    characterLimits: contract.characterLimits,
+  };
   const faults = new FaultStore();
   const refusals = new RefusalCounters();
   const idempotency = new IdempotencyStore(clock, resolved.idempotencyTtlMs);

@@ -32,10 +32,20 @@ export interface Account {
   updatedDate: string;
 }
 
+/** A discount item (negative) or a taxation item of an invoice item; amounts at the currency's precision. */
+export interface InvoiceSubItem {
+  id: string;
+  name: string;
+  amount: string;
+}
+
 export interface InvoiceItem {
   id: string;
-  /** Exact decimal strings. */
+  /** Exact decimal strings, amounts at the currency's precision (as Zuora keeps them). */
   amount: string;
+  description: string | undefined;
+  discountItems: InvoiceSubItem[];
+  taxItems: InvoiceSubItem[];
   quantity: string | undefined;
   unitPrice: string | undefined;
   chargeName: string;
@@ -55,8 +65,12 @@ export interface Invoice {
   status: 'Draft' | 'Posted';
   invoiceDate: string;
   dueDate: string;
-  /** Exact decimal string: the sum of the items. */
+  /** Exact decimal string: items + discount items + taxation items, at the currency's precision. */
   amount: string;
+  /** Items + discount items. */
+  amountWithoutTax: string;
+  /** Taxation items. */
+  taxAmount: string;
   comments: string | undefined;
   items: InvoiceItem[];
   customFields: Record<string, string | number | boolean | null>;

@@ -1,5 +1,6 @@
 import { Decimal } from 'decimal.js';
 import type { Express, Request, Response } from 'express';
+import { DateTime } from 'luxon';
 import type { ZuoraContext } from './context.js';
 import { extractCustomFields } from './custom-fields.js';
 import { ErrorCategory, sendError, sendFailure, zuoraCode } from './errors.js';
@@ -32,6 +33,59 @@ export function usageView(u: Usage): Record<string, unknown> {
     UpdatedDate: u.updatedDate,
     ...u.customFields,
   };
+}
+
+/**
+ * A date-time as the tenant keeps it: local to its time zone, without an offset. Zuora reads a
+ * date-time sent without an offset in the tenant's zone and converts one sent with an offset (or
+ * `Z`) to it, which can move the usage to another day (2026-11-01T00:00:00Z is 31 October in
+ * America/Los_Angeles). Undefined for text that is not an ISO-8601 date-time.
+ */
+export function tenantLocal(value: string, timeZone: string): string | undefined {
+  const hasOffset = /([Zz]|[+-]\d{2}:?\d{2})$/.test(value);
+  const parsed = hasOffset
+    ? DateTime.fromISO(value, { setZone: true }).setZone(timeZone)
+    : DateTime.fromISO(value, { zone: timeZone });
+  return parsed.isValid ? parsed.toFormat("yyyy-MM-dd'T'HH:mm:ss") : undefined;
+}
+
+/**
+ * Quantity and date-times of a usage body, as Zuora takes them: Quantity "a valid decimal amount
+ * equal to or greater than 0" of at most 16 characters (zuora-sdk 3.21.0 CreateUsageRequest,
+ * via the contract's `x-character-limit`), date-times in the tenant's zone (`tenantLocal`), the
+ * end not before the start.
+ */
+function usageFields(
+  ctx: ZuoraContext,
+  body: Body,
+  create: boolean,
+): { quantity?: string; startDateTime?: string; endDateTime?: string } | { error: string } {
+  const out: { quantity?: string; startDateTime?: string; endDateTime?: string } = {};
+  const raw = body['Quantity'];
+  if (raw !== undefined || create) {
+    const text = typeof raw === 'number' || typeof raw === 'string' ? String(raw) : '';
+    const limit = ctx.characterLimits.get('ProxyCreateUsage')?.get('Quantity');
+    if (!/^\d+(\.\d+)?$/.test(text))
+      return {
+        error: `Quantity: expected a decimal amount equal to or greater than 0, got ${JSON.stringify(raw)}`,
+      };
+    if (limit !== undefined && text.length > limit)
+      return { error: `Quantity: ${text} is longer than ${limit} characters` };
+    out.quantity = new Decimal(text).toString();
+  }
+  for (const [field, key] of [
+    ['StartDateTime', 'startDateTime'],
+    ['EndDateTime', 'endDateTime'],
+  ] as const) {
+    const v = str(body[field]);
+    if (v === undefined) continue;
+    const local = tenantLocal(v, ctx.options.timeZone);
+    if (local === undefined) return { error: `${field}: ${v} is not a date-time` };
+    out[key] = local;
+  }
+  if (out.startDateTime !== undefined && out.endDateTime !== undefined && out.endDateTime < out.startDateTime)
+    return { error: `EndDateTime ${out.endDateTime} is before StartDateTime ${out.startDateTime}` };
+  return out;
 }
 
 type ChargeRef = { subscription: Subscription; chargeId: string; chargeNumber: string; uom: string | null };
@@ -94,6 +148,8 @@ export function registerUsageRoutes(app: Express, ctx: ZuoraContext): void {
     }
     const custom = extractCustomFields(body, options.customFields.Usage, 'Usage');
     if (custom.error) return badRequest(req, res, ErrorCategory.invalidValue, custom.error);
+    const figures = usageFields(ctx, body, true);
+    if ('error' in figures) return badRequest(req, res, ErrorCategory.invalidValue, figures.error);
     const now = ctx.clock.date().toISOString();
     const sub = charge?.subscription ?? subscription;
     const usage: Usage = {
@@ -104,10 +160,10 @@ export function registerUsageRoutes(app: Express, ctx: ZuoraContext): void {
       subscriptionNumber: sub?.subscriptionNumber,
       chargeId: charge?.chargeId,
       chargeNumber: charge?.chargeNumber,
-      quantity: new Decimal(String(body['Quantity'])).toString(),
+      quantity: figures.quantity ?? '0',
       uom,
-      startDateTime: str(body['StartDateTime']) ?? now,
-      endDateTime: str(body['EndDateTime']),
+      startDateTime: figures.startDateTime ?? tenantLocal(now, options.timeZone) ?? now,
+      endDateTime: figures.endDateTime,
       description: str(body['Description']),
       uniqueKey: str(body['UniqueKey']),
       customFields: custom.fields,
@@ -130,11 +186,12 @@ export function registerUsageRoutes(app: Express, ctx: ZuoraContext): void {
     const body = asBody(req.body);
     const custom = extractCustomFields(body, ctx.options.customFields.Usage, 'Usage');
     if (custom.error) return badRequest(req, res, ErrorCategory.invalidValue, custom.error);
-    if (typeof body['Quantity'] === 'number')
-      usage.quantity = new Decimal(String(body['Quantity'])).toString();
+    const figures = usageFields(ctx, body, false);
+    if ('error' in figures) return badRequest(req, res, ErrorCategory.invalidValue, figures.error);
+    usage.quantity = figures.quantity ?? usage.quantity;
     usage.description = str(body['Description']) ?? usage.description;
-    usage.startDateTime = str(body['StartDateTime']) ?? usage.startDateTime;
-    usage.endDateTime = str(body['EndDateTime']) ?? usage.endDateTime;
+    usage.startDateTime = figures.startDateTime ?? usage.startDateTime;
+    usage.endDateTime = figures.endDateTime ?? usage.endDateTime;
     usage.uom = str(body['UOM']) ?? usage.uom;
     Object.assign(usage.customFields, custom.fields);
     usage.updatedDate = ctx.clock.date().toISOString();
