@@ -11,6 +11,8 @@ import { invoiceSweep } from '../src/flows/index.js';
 import { ensureInvoiceSweepSchedule } from '../src/temporal/schedules.js';
 import { tempDir } from './connections/helpers.js';
 import { testEnv } from './hooks.js';
+import { DEFAULT_API_TOKEN, startTogaiSimulator } from '@togai-zuora-sync/simulators/togai';
+import { startZuoraSimulator } from '@togai-zuora-sync/simulators/zuora';
 
 const CLI = fileURLToPath(new URL('../src/tzs/main.js', import.meta.url));
 
@@ -39,6 +41,10 @@ function startVendorStub(): Promise<Server> {
         .status(401)
         .json({ reasons: [{ code: '90000011', message: 'invalid client credentials' }], success: false });
     }
+  });
+  // A tenant with every custom field: object queries answer an empty page.
+  app.get('/object-query/:object', (_req, res) => {
+    res.json({ data: [], nextPage: null });
   });
   app.get('/usage_meters', (req, res) => {
     if (req.get('authorization') === `Bearer ${TOGAI_TOKEN}`) res.json({ data: [] });
@@ -234,6 +240,67 @@ describe('tzs CLI (spawned, temp SQLite)', function () {
     );
     const empty = await run('connections', 'list');
     assert.match(empty.stdout, /No connections/);
+  });
+
+  it('tests a tenant’s custom fields: names each one missing or not filterable that the switched-on flows need (Zuora simulator)', async () => {
+    const zuora = await startZuoraSimulator({
+      // The usage key exists but is not filterable; the per-unit amount does not exist.
+      customFields: { Usage: [{ name: 'TogaiUsageKey__c', filterable: false }] },
+    });
+    const togai = await startTogaiSimulator({});
+    try {
+      const file = join(dir.path, 'fields.yaml');
+      writeFileSync(
+        file,
+        [
+          'name: Fields',
+          'zuora:',
+          `  endpoint: ${zuora.url}`,
+          '  customEndpoint: true',
+          `  clientId: ${zuora.sim.credentials.clientId}`,
+          `  clientSecret: ${zuora.sim.credentials.clientSecret}`,
+          'togai:',
+          `  baseUrl: ${togai.url}`,
+          `  apiToken: ${DEFAULT_API_TOKEN}`,
+        ].join('\n'),
+      );
+      const add = await run('connections', 'add', '--file', file, '--json');
+      assert.equal(add.code, 0, add.stderr);
+      const id = (JSON.parse(add.stdout) as { connection: { id: string } }).connection.id;
+      // Togai invoices: the tenant has what flows 1-3 need.
+      const invoices = await run('connections', 'test', id, '--json');
+      assert.equal(invoices.code, 0, invoices.stdout + invoices.stderr);
+      assert.equal((JSON.parse(invoices.stdout) as { ok: boolean }).ok, true);
+      // Zuora bills the usage: flows 4/5 need both usage fields, the key filterable.
+      const update = await run(
+        'connections',
+        'update',
+        id,
+        '--flow-invoices',
+        'off',
+        '--flow-usage-quantity',
+        'on',
+      );
+      assert.equal(update.code, 0, update.stderr);
+      const usage = await run('connections', 'test', id, '--json');
+      assert.equal(usage.code, 1);
+      const result = JSON.parse(usage.stdout) as {
+        ok: boolean;
+        zuora: { ok: boolean; reason: string; customFields: { missing: string[]; notFilterable: string[] } };
+      };
+      assert.equal(result.ok, false);
+      assert.deepEqual(result.zuora.customFields, {
+        missing: ['Usage.TogaiUnitAmount__c'],
+        notFilterable: ['Usage.TogaiUsageKey__c'],
+      });
+      const text = await run('connections', 'test', id);
+      assert.match(
+        text.stdout + text.stderr,
+        /missing custom fields: Usage\.TogaiUnitAmount__c; custom fields not marked filterable: Usage\.TogaiUsageKey__c/,
+      );
+    } finally {
+      await Promise.all([zuora.close(), togai.close()]);
+    }
   });
 
   it('refuses wrong credentials naming the side, and non-Zuora endpoints listing the valid ones', async () => {

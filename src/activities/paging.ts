@@ -1,3 +1,4 @@
+import { log } from '@temporalio/activity';
 import { callVendor } from '../clients/errors.js';
 
 /**
@@ -15,7 +16,13 @@ export async function allPages<T>(
     const res = await callVendor(() => page(token));
     all.push(...res.data);
     token = res.data.length > 0 ? res.nextToken : undefined;
-    if (token !== undefined && seen.has(token)) break;
+    if (token !== undefined && seen.has(token)) {
+      log.warn('a Togai listing handed back a page token it had given before: ended there', {
+        pages: seen.size,
+        items: all.length,
+      });
+      break;
+    }
     if (token !== undefined) seen.add(token);
   } while (token !== undefined);
   return all;

@@ -1,4 +1,5 @@
-import { heartbeat } from '@temporalio/activity';
+import { createHash } from 'node:crypto';
+import { heartbeat, log } from '@temporalio/activity';
 import { callVendor } from '../clients/errors.js';
 import { TOGAI_MAX_INVOICE_PAGE_SIZE } from '../clients/togai/client.js';
 import { ApplicationFailure } from '@temporalio/common';
@@ -31,6 +32,13 @@ export interface ListInvoicePagesRequest {
   pageSize: number;
   /** Pages per call: bounds the result size and the time between workflow checkpoints. */
   maxPages: number;
+  /** Digests of the page tokens this listing was handed before (`tokenDigest`). */
+  seenTokens?: string[];
+}
+
+/** 16 hex digits of a token's SHA-256: what a listing remembers of the tokens it was handed. */
+export function tokenDigest(token: string): string {
+  return createHash('sha256').update(token).digest('hex').slice(0, 16);
 }
 
 export interface InvoicePages {
@@ -39,6 +47,10 @@ export interface InvoicePages {
   nextToken?: string;
   /** Set (and nothing listed) when the connection's invoice and usage flows are all off. */
   disabled?: string;
+  /** The listing's token digests so far, for the next call. */
+  seenTokens?: string[];
+  /** Set when a page token came back a second time: the listing of this status ends, with this warning. */
+  loop?: string;
 }
 
 export interface RestartPendingRequest {
@@ -136,6 +148,9 @@ export function createSweepActivities(deps: SweepActivityDeps) {
       const pageSize = Math.min(Math.max(1, req.pageSize), TOGAI_MAX_INVOICE_PAGE_SIZE);
       const ids: string[] = [];
       const seen = new Set<string>();
+      // Every token this listing was handed, across batches and runs: one seen before is a loop.
+      const tokens = new Set(req.seenTokens ?? []);
+      if (req.nextToken !== undefined) tokens.add(tokenDigest(req.nextToken));
       let nextToken = req.nextToken;
       for (let page = 0; page < req.maxPages; page++) {
         const token = nextToken;
@@ -154,13 +169,21 @@ export function createSweepActivities(deps: SweepActivityDeps) {
             ids.push(invoice.id);
           }
         }
-        // Togai's last page may still carry a token; an empty page or a repeated token ends it.
-        if (res.data.length === 0 || res.nextToken === undefined || res.nextToken === token) {
-          return { invoiceIds: ids };
+        // Togai's last page may still carry a token; an empty page ends it.
+        if (res.data.length === 0 || res.nextToken === undefined)
+          return { invoiceIds: ids, seenTokens: [...tokens] };
+        const digest = tokenDigest(res.nextToken);
+        if (tokens.has(digest)) {
+          // Pages read: one per token handed out, plus the first (read without a token).
+          const pages = tokens.size + 1;
+          const loop = `Togai's ${req.status} invoice listing handed back a page token it had given before (after ${pages} pages): the listing was ended there, with what it had listed`;
+          log.warn(loop, { connectionId: req.connectionId, status: req.status, pages });
+          return { invoiceIds: ids, seenTokens: [...tokens], loop };
         }
+        tokens.add(digest);
         nextToken = res.nextToken;
       }
-      return { invoiceIds: ids, ...(nextToken !== undefined && { nextToken }) };
+      return { invoiceIds: ids, seenTokens: [...tokens], ...(nextToken !== undefined && { nextToken }) };
     },
 
     async startInvoiceSyncs(req: StartInvoiceSyncsRequest): Promise<StartCounts> {

@@ -1,4 +1,7 @@
-import { verifyTogaiCredentials, verifyZuoraCredentials } from '../clients/index.js';
+import { BusinessError, NotFoundError } from '../clients/errors.js';
+import { verifyTogaiCredentials, verifyZuoraCredentials, ZuoraClient } from '../clients/index.js';
+import type { ZuoraQueryOptions } from '../clients/zuora/client.js';
+import type { CustomFieldProblems, RequiredCustomField } from './custom-fields.js';
 import type { CredentialVerifier } from './verifier.js';
 
 /**
@@ -16,7 +19,50 @@ export function createDefaultVerifier(): CredentialVerifier {
     async verifyTogai(c) {
       await reshape(verifyTogaiCredentials({ baseUrl: c.baseUrl, apiToken: c.apiToken }));
     },
+    async checkZuoraCustomFields(c, fields) {
+      const zuora = new ZuoraClient({
+        connectionId: 'custom-field-check',
+        baseUrl: c.endpoint,
+        clientId: c.clientId,
+        clientSecret: c.clientSecret,
+      });
+      const problems: CustomFieldProblems = { missing: [], notFilterable: [] };
+      for (const field of fields) {
+        // Filtering on a field needs it filterable; naming it among the fields returned only needs it.
+        if (
+          field.filterable &&
+          (await accepts(zuora, field, { filters: [{ field: field.name, value: PROBE }] }))
+        )
+          continue;
+        if (await accepts(zuora, field, { filters: [], fields: [field.name] })) {
+          if (field.filterable) problems.notFilterable.push(field);
+          continue;
+        }
+        problems.missing.push(field);
+      }
+      return problems;
+    },
   };
+}
+
+const PROBE = 'tzs-custom-field-check';
+
+/** Whether Zuora takes a one-row object query naming the field; its refusal (400) means no. */
+async function accepts(
+  zuora: ZuoraClient,
+  field: RequiredCustomField,
+  q: ZuoraQueryOptions,
+): Promise<boolean> {
+  const query = { ...q, pageSize: 1 };
+  try {
+    if (field.object === 'Account') await zuora.queryAccounts(query);
+    else if (field.object === 'Invoice') await zuora.queryInvoices(query);
+    else await zuora.queryUsages(query);
+    return true;
+  } catch (err) {
+    if (err instanceof BusinessError || err instanceof NotFoundError) return false;
+    throw err;
+  }
 }
 
 async function reshape(check: Promise<void>): Promise<void> {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
+import { customFieldProblemText, requiredCustomFields, type RequiredCustomField } from './custom-fields.js';
 import { checkTogaiBaseUrl, checkZuoraEndpoint } from './endpoints.js';
 import {
   ConnectionNotFoundError,
@@ -17,7 +18,7 @@ import {
   type ConnectionSecrets,
   type ConnectionSettings,
 } from './model.js';
-import { generateConnectionId } from './secrets.js';
+import { generateConnectionId, scrubSecrets } from './secrets.js';
 import type { ConnectionStore } from './store.js';
 import { reencryptStaleRows } from './reencrypt.js';
 import { verifyCredentials } from './verification.js';
@@ -61,6 +62,8 @@ export interface SideResult {
   ok: boolean;
   /** Why it failed; absent when ok. */
   reason?: string;
+  /** Zuora: the custom fields the switched-on flows need that the tenant lacks (`Object.Name__c`). */
+  customFields?: { missing: string[]; notFilterable: string[] };
 }
 export interface TestResult {
   id: string;
@@ -214,7 +217,13 @@ export class ConnectionService {
       const f = failures.find((x) => x.side === s);
       return f ? { ok: false, reason: f.reason } : { ok: true };
     };
-    const result = { id: record.id, ok: failures.length === 0, zuora: side('zuora'), togai: side('togai') };
+    const zuora = side('zuora');
+    // With working credentials: does the tenant have the custom fields the flows write and find by?
+    if (zuora.ok && this.deps.verifier.checkZuoraCustomFields) {
+      const fields = await this.checkCustomFields(record);
+      if (fields) Object.assign(zuora, fields);
+    }
+    const result = { id: record.id, ok: zuora.ok && failures.length === 0, zuora, togai: side('togai') };
     if (result.ok) this.log.info({ connectionId: record.id }, 'connection test passed');
     else this.log.warn({ connectionId: record.id, failures }, 'connection test failed');
     return result;
@@ -342,6 +351,39 @@ export class ConnectionService {
     sides: CredentialSide[],
   ): ReturnType<typeof verifyCredentials> {
     return verifyCredentials(this.deps.verifier, c, sides, this.verifyTimeoutMs);
+  }
+
+  /** The tenant's custom fields against what the flows need; undefined when nothing is wrong. */
+  private async checkCustomFields(record: ConnectionRecord): Promise<SideResult | undefined> {
+    const check = this.deps.verifier.checkZuoraCustomFields;
+    if (!check) return undefined;
+    const required = requiredCustomFields(record.settings);
+    const names = (fields: RequiredCustomField[]): string[] => fields.map((f) => `${f.object}.${f.name}`);
+    try {
+      const problems = await check(
+        {
+          endpoint: record.settings.zuora.endpoint,
+          clientId: record.settings.zuora.clientId,
+          clientSecret: record.secrets.zuoraClientSecret,
+        },
+        required,
+        AbortSignal.timeout(this.verifyTimeoutMs),
+      );
+      const reason = customFieldProblemText(problems);
+      return reason === undefined
+        ? undefined
+        : {
+            ok: false,
+            reason,
+            customFields: { missing: names(problems.missing), notFilterable: names(problems.notFilterable) },
+          };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      return {
+        ok: false,
+        reason: `custom fields could not be checked: ${scrubSecrets(message, [record.secrets.zuoraClientSecret])}`,
+      };
+    }
   }
 
   private view(r: Parameters<typeof connectionView>[0]): ConnectionView {

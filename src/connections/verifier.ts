@@ -1,3 +1,5 @@
+import type { CustomFieldProblems, RequiredCustomField } from './custom-fields.js';
+
 /**
  * How the connection service checks credentials before storing them. Injected, so the service is
  * tested with fakes and production wires the real clients (src/connections/default-verifier.ts).
@@ -21,6 +23,15 @@ export interface TogaiCredentials {
 export interface CredentialVerifier {
   /** E.g. fetch an OAuth token (POST /oauth/token, client credentials). */
   verifyZuora(credentials: ZuoraCredentials, signal: AbortSignal): Promise<void>;
+  /**
+   * Which of `fields` the tenant lacks or does not let object queries filter on (`tzs connections
+   * test`). Optional: a verifier without it skips the check. Throws when Zuora cannot be asked.
+   */
+  checkZuoraCustomFields?(
+    credentials: ZuoraCredentials,
+    fields: readonly RequiredCustomField[],
+    signal: AbortSignal,
+  ): Promise<CustomFieldProblems>;
   /** E.g. one cheap authenticated call (POST /authenticate, or a one-item list). */
   verifyTogai(credentials: TogaiCredentials, signal: AbortSignal): Promise<void>;
 }

@@ -48,6 +48,9 @@ export interface SweepTogaiInvoicesInput {
 export interface SweepResume {
   statusIndex: number;
   nextToken?: string;
+  /** Digests of the page tokens the current status's listing was handed: a repeat is a loop. */
+  seenTokens?: string[];
+  warnings?: string[];
   since: number;
   checkpoint: number;
   listed: number;
@@ -66,6 +69,8 @@ export interface SweepTogaiInvoicesResult {
   pendingReruns?: PendingRerunCounts;
   /** Why nothing was listed: the connection's invoice and usage flows are off. */
   disabled?: string;
+  /** What went wrong without failing the sweep, e.g. a listing whose page tokens looped. */
+  warnings?: string[];
 }
 
 /** What the pending reruns of one sweep did: starts, and the invoices left for later or given up. */

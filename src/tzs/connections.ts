@@ -170,7 +170,7 @@ function printTest(r: TestResult): void {
     `  ${n}  ${s.ok ? 'OK' : `FAILED: ${s.reason ?? ''}`}`;
   out(
     [
-      `${r.id}: ${r.ok ? 'credentials OK' : 'credential check FAILED'}`,
+      `${r.id}: ${r.ok ? 'credentials and Zuora custom fields OK' : 'check FAILED'}`,
       side('Zuora', r.zuora),
       side('Togai', r.togai),
     ].join('\n'),
@@ -236,7 +236,9 @@ export function connectionsCommand(): Command {
 
   conns
     .command('test <id-or-name>')
-    .description('verify the stored Zuora and Togai credentials again (exit 1 if refused)')
+    .description(
+      'verify the stored Zuora and Togai credentials again, and the Zuora custom fields the flows need (exit 1 if anything is wrong)',
+    )
     .option('--json', 'print JSON')
     .action(async (id: string, f: { json?: boolean }) => {
       const result = await withConnections((c) => c.service.test(id));

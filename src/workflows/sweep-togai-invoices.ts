@@ -89,6 +89,7 @@ export async function sweepTogaiInvoices(input: SweepTogaiInvoicesInput): Promis
       pageSize,
       maxPages: pagesPerBatch,
       ...(state.nextToken !== undefined && { nextToken: state.nextToken }),
+      ...(state.seenTokens !== undefined && { seenTokens: state.seenTokens }),
     });
     if (page.disabled !== undefined) {
       disabled = page.disabled;
@@ -103,10 +104,13 @@ export async function sweepTogaiInvoices(input: SweepTogaiInvoicesInput): Promis
       });
       for (const key of Object.keys(counts) as (keyof StartCounts)[]) state.counts[key] += counts[key];
     }
-    if (page.nextToken !== undefined) {
+    if (page.loop !== undefined) state.warnings = [...(state.warnings ?? []), page.loop];
+    if (page.nextToken !== undefined && page.loop === undefined) {
       state.nextToken = page.nextToken;
+      if (page.seenTokens !== undefined) state.seenTokens = page.seenTokens;
     } else {
       delete state.nextToken;
+      delete state.seenTokens;
       state.statusIndex++;
     }
     batches++;
@@ -140,5 +144,6 @@ export async function sweepTogaiInvoices(input: SweepTogaiInvoicesInput): Promis
     counts: state.counts,
     ...(pendingReruns && { pendingReruns }),
     ...(disabled !== undefined && { disabled }),
+    ...(state.warnings !== undefined && { warnings: state.warnings }),
   };
 }

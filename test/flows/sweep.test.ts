@@ -296,6 +296,51 @@ describe('Invoice sweep (real Temporal schedule and worker, Togai simulator)', f
     );
   });
 
+  it('a listing whose page tokens cycle (t1 → t2 → t1) ends with a warning, across batches and continue-as-new', async () => {
+    const taskQueue = uniqueTaskQueue('sweep-cycle');
+    generateInvoices(7);
+    const client = testEnv().client;
+    let listCalls = 0;
+    const base = activities(taskQueue) as Record<string, (...args: unknown[]) => unknown>;
+    const counted = {
+      ...base,
+      togaiListInvoicePages: (...args: unknown[]) => {
+        listCalls++;
+        return base['togaiListInvoicePages']!(...args);
+      },
+    };
+    env.togai.sim.invoiceTokenCycle = 3;
+    try {
+      await withWorker({ taskQueue, workflowsPath: FIXTURE_WORKFLOWS, activities: counted }, async () => {
+        const result: SweepTogaiInvoicesResult = await client.workflow.execute('sweepTogaiInvoices', {
+          taskQueue,
+          workflowId: `sweep-cycle-${randomUUID()}`,
+          // One page a batch, one batch a run: the tokens seen must survive both.
+          args: [
+            {
+              connectionId: env.connectionId,
+              since: '1970-01-01T00:00:00Z',
+              pageSize: 2,
+              pagesPerBatch: 1,
+              batchesPerRun: 1,
+            } satisfies SweepTogaiInvoicesInput,
+          ],
+        });
+        // Pages 1, 2, 3 (6 invoices), then page 3's token is page 1's again: the listing ends there.
+        assert.equal(result.listed, 6);
+        assert.equal(result.warnings?.length, 1, JSON.stringify(result));
+        assert.match(
+          result.warnings?.[0] ?? '',
+          /DUE invoice listing handed back a page token it had given before \(after 3 pages\)/,
+        );
+        // DUE: 3 listing calls; MERGED: 1. Nowhere near an endless loop.
+        assert.equal(listCalls, 4);
+      });
+    } finally {
+      env.togai.sim.invoiceTokenCycle = undefined;
+    }
+  });
+
   it('the operator commands of docs/architecture.md work: CLI backfill with since, CLI schedule trigger from the checkpoint', async () => {
     const taskQueue = uniqueTaskQueue('sweep-cli');
     const client = testEnv().client;

@@ -14,7 +14,7 @@ import { loadTogaiContract } from './contract.js';
 import { decimalOf, InexactAmountError } from './decimal.js';
 import { TogaiApiError } from './errors.js';
 import { summarize } from './invoices.js';
-import { paginate } from './pagination.js';
+import { encodeToken, paginate } from './pagination.js';
 import { applySeed, type TogaiSeed } from './seed.js';
 import { fullSettingId, TogaiStore, type CloseCycleOptions, type TogaiDomainEvent } from './store.js';
 import {
@@ -136,6 +136,12 @@ export class TogaiSimulator {
   readonly violations: ContractViolation[] = [];
   webhookTargets: WebhookTarget[];
   readonly webhookRetry: WebhookRetryOptions;
+  /**
+   * A fault of the invoice listing (admin `PUT /pagination`): from page `invoiceTokenCycle` on,
+   * `GET /invoices` answers the token of page 1 again (t1 → t2 → t1 …), so a client that trusts
+   * tokens to end loops forever. Undefined: tokens behave.
+   */
+  invoiceTokenCycle: number | undefined;
   private readonly limiter: FixedWindowRateLimiter;
   private readonly ingestLimiter: FixedWindowRateLimiter;
   private readonly logger: Logger;
@@ -152,6 +158,7 @@ export class TogaiSimulator {
     this.webhooks = new WebhookDispatcher(this.clock);
     this.webhookTargets = z.array(webhookTargetSchema).parse(options.webhooks ?? []);
     this.webhookRetry = { ...DEFAULT_WEBHOOK_RETRY, ...options.webhookRetry };
+    this.invoiceTokenCycle = undefined;
     this.limiter = new FixedWindowRateLimiter(this.clock, options.rateLimitPerSecond ?? 10, 1000);
     this.ingestLimiter = new FixedWindowRateLimiter(this.clock, options.ingestRateLimitPerSecond ?? 50, 1000);
     this.storeInstance = this.freshStore();
@@ -196,6 +203,7 @@ export class TogaiSimulator {
     this.limiter.reset();
     this.ingestLimiter.reset();
     this.violations.length = 0;
+    this.invoiceTokenCycle = undefined;
     this.freshStore();
   }
 
@@ -409,6 +417,14 @@ export class TogaiSimulator {
         maxPageSize: INVOICE_MAX_PAGE_SIZE,
         tooLargeStatus: 422,
       });
+      const cycle = this.invoiceTokenCycle;
+      const first = page.data[0];
+      if (cycle !== undefined && page.nextToken !== undefined && first !== undefined) {
+        const size = page.data.length;
+        const pageNumber = Math.floor(records.indexOf(first) / size) + 1;
+        const endOfFirst = records[size - 1];
+        if (pageNumber >= cycle && endOfFirst) page.nextToken = encodeToken(endOfFirst.id, size);
+      }
       res.json({ ...page, data: page.data.map((r) => summarize(store().renderInvoice(r))) });
     });
     app.get('/invoices/:invoiceId', (req, res) => {
@@ -456,6 +472,13 @@ export class TogaiSimulator {
         if (err instanceof TogaiApiError) return void res.status(err.status).json({ error: err.message });
         throw err;
       }
+    });
+    r.put('/pagination', (req, res) => {
+      const { invoiceTokenCycle } = z
+        .object({ invoiceTokenCycle: z.number().int().min(2).nullable() })
+        .parse(req.body ?? {});
+      this.invoiceTokenCycle = invoiceTokenCycle ?? undefined;
+      res.json({ invoiceTokenCycle });
     });
     r.get('/events', (_req, res) => void res.json({ events: this.store.events }));
     r.get('/violations', (_req, res) => void res.json({ violations: this.violations }));

@@ -244,6 +244,13 @@ function registerObject<T>(app: Express, ctx: ZuoraContext, path: string, obj: Q
       if (typeof field !== 'string') return oqError(req, res, 400, ErrorCategory.invalidValue, field.error);
       filters.push({ ...f, field });
     }
+    // Zuora refuses a custom field the object does not have, in `fields[]` as in filters.
+    for (const raw of queryValues(req, 'fields[]')) {
+      const known =
+        !raw.endsWith('__c') || obj.customFields(ctx).some((f) => f.name.toLowerCase() === raw.toLowerCase());
+      if (!known)
+        return oqError(req, res, 400, ErrorCategory.invalidValue, `Unknown field ${raw} on ${obj.name}`);
+    }
     const sorts: { field: string; desc: boolean }[] = [];
     for (const raw of queryValues(req, 'sort[]')) {
       const m = /^([A-Za-z][A-Za-z0-9_]*)\.(ASC|DESC)$/i.exec(raw);
