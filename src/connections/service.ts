@@ -355,12 +355,12 @@ export class ConnectionService {
 
   /** The tenant's custom fields against what the flows need; undefined when nothing is wrong. */
   private async checkCustomFields(record: ConnectionRecord): Promise<SideResult | undefined> {
-    const check = this.deps.verifier.checkZuoraCustomFields;
-    if (!check) return undefined;
+    const verifier = this.deps.verifier;
+    if (!verifier.checkZuoraCustomFields) return undefined;
     const required = requiredCustomFields(record.settings);
     const names = (fields: RequiredCustomField[]): string[] => fields.map((f) => `${f.object}.${f.name}`);
     try {
-      const problems = await check(
+      const problems = await verifier.checkZuoraCustomFields(
         {
           endpoint: record.settings.zuora.endpoint,
           clientId: record.settings.zuora.clientId,

@@ -312,7 +312,9 @@ describe('Invoice sweep (real Temporal schedule and worker, Togai simulator)', f
     env.togai.sim.invoiceTokenCycle = 3;
     try {
       await withWorker({ taskQueue, workflowsPath: FIXTURE_WORKFLOWS, activities: counted }, async () => {
-        const result: SweepTogaiInvoicesResult = await client.workflow.execute('sweepTogaiInvoices', {
+        const result = await client.workflow.execute<
+          (i: SweepTogaiInvoicesInput) => Promise<SweepTogaiInvoicesResult>
+        >('sweepTogaiInvoices', {
           taskQueue,
           workflowId: `sweep-cycle-${randomUUID()}`,
           // One page a batch, one batch a run: the tokens seen must survive both.
