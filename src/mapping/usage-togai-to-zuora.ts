@@ -1,6 +1,7 @@
 import type { TogaiInvoice, TogaiInvoiceLine, TogaiSetting } from '../clients/togai/schemas.js';
 import type { ZuoraCreateUsageRequest } from '../clients/zuora/schemas.js';
 import type { UsageSyncMode } from '../connections/settings.js';
+import { fitText } from './fit.js';
 import {
   Decimal,
   equals,
@@ -478,7 +479,11 @@ export function zuoraUsageFromLine(
     StartDateTime: options.start,
     EndDateTime: options.end,
     UOM: mapping.uom ?? route.charge.uom ?? DEFAULT_UOM,
-    Description: `Togai invoice ${options.togaiInvoiceId}, usage meter ${options.meterId} (${mapping.mode})`,
+    // Zuora's Description holds 200 characters (contract): long ids are cut, never refused.
+    Description: fitText(
+      `Togai invoice ${options.togaiInvoiceId}, usage meter ${options.meterId} (${mapping.mode})`,
+      200,
+    ),
     customFields: {
       // A string keeps the amount exact; a number field would go through a float in Zuora's UI.
       [options.unitAmountField]: figures.unitAmount,

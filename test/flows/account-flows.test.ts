@@ -86,7 +86,9 @@ describe('Account flows (real Temporal, real worker, both simulators)', function
     return id;
   }
 
-  async function seedTogaiAccount(): Promise<{ customerId: string; accountId: string }> {
+  async function seedTogaiAccount(
+    address: Record<string, string> = { line1: '1 Globex Way', city: 'Springfield', country: 'US' },
+  ): Promise<{ customerId: string; accountId: string }> {
     const suffix = randomBytes(4).toString('hex');
     const customerId = `cust-${suffix}`;
     const accountId = `acct-${suffix}`;
@@ -99,7 +101,7 @@ describe('Account flows (real Temporal, real worker, both simulators)', function
             id: customerId,
             name: 'Globex Corporation',
             primaryEmail: 'billing@globex.example',
-            address: { line1: '1 Globex Way', city: 'Springfield', country: 'US' },
+            address,
             account: { id: accountId, name: 'Globex main', invoiceCurrency: 'GBP' },
           },
         ],
@@ -398,6 +400,40 @@ describe('Account flows (real Temporal, real worker, both simulators)', function
       (s) => s.entityId === accountId && s.id === 'zuoraAccountId',
     );
     assert.equal(setting?.value, other, 'the existing mapping is left alone');
+  });
+
+  it('flow 1: a Zuora bill-to country and state given by name reach Togai as ISO codes (a state outside the US and Canada as it is)', async () => {
+    const named = ok(
+      await syncZuora(await seedZuoraAccount({ ...billTo, country: 'United States', state: 'California' })),
+    );
+    assert.equal(named.outcome, 'created');
+    assert.equal(named.unmapped, undefined);
+    const customer = (await env.togaiState()).customers.find((c) => c.id === named.togaiCustomerId);
+    assert.equal(customer?.address?.['country'], 'US');
+    assert.equal(customer?.address?.['state'], 'CA');
+    // Outside the US and Canada the state is free text on both sides: kept as it is.
+    const german = ok(
+      await syncZuora(await seedZuoraAccount({ ...billTo, country: 'Germany', state: 'Bayern' })),
+    );
+    const germanCustomer = (await env.togaiState()).customers.find((c) => c.id === german.togaiCustomerId);
+    assert.deepEqual(
+      [germanCustomer?.address?.['country'], germanCustomer?.address?.['state']],
+      ['DE', 'Bayern'],
+    );
+  });
+
+  it('flow 2: a 120-character city is cut to Zuora’s 100 at a character boundary, the account is created, and the result says so', async () => {
+    const city = `${'Ÿ'.repeat(60)}${'🏙️'.repeat(20)}`;
+    assert.ok(city.length > 100);
+    const { accountId } = await seedTogaiAccount({ line1: '1 Long Rd', city, country: 'US', state: 'Texas' });
+    const result = ok(await syncTogai(accountId));
+    assert.equal(result.outcome, 'created');
+    assert.deepEqual(result.fitted, [{ field: 'billToContact.city', length: city.length, limit: 100 }]);
+    const zuora = (await env.zuoraState()).accounts.find((a) => a.id === result.zuoraAccountId);
+    const sent = String(zuora?.billToContact['city']);
+    assert.ok(sent.length <= 100 && city.startsWith(sent), 'a prefix of whole characters');
+    assert.ok(!/[\uD800-\uDBFF]$/.test(sent), 'never half a character');
+    assert.equal(zuora?.billToContact['state'], 'TX');
   });
 
   it('fails non-retryably for a connection that does not exist', async () => {

@@ -317,9 +317,22 @@ export async function ingest(
 }
 
 /** Closes the account's billing cycle: its invoice turns DUE (generated). */
-export async function closeCycle(env: SimulatedConnection, togaiAccountId: string): Promise<string> {
+/** How the Togai simulator closes a cycle: its period (ISO-8601), endDateInclusive, custom lines. */
+export interface CloseOptions {
+  startDate?: string;
+  endDate?: string;
+  endDateInclusive?: boolean;
+  customLines?: { description: string; value: string }[];
+}
+
+export async function closeCycle(
+  env: SimulatedConnection,
+  togaiAccountId: string,
+  options: CloseOptions = {},
+): Promise<string> {
   const { invoices } = (await post(`${env.togai.url}/__admin/close-cycle`, {
     accountId: togaiAccountId,
+    ...options,
   })) as {
     invoices: { id: string; status: string }[];
   };
@@ -377,7 +390,20 @@ export interface ZuoraInvoiceState {
   currency: string;
   status: string;
   amount: string;
-  items: { amount: string; chargeName: string; quantity?: string; serviceStartDate: string }[];
+  amountWithoutTax: string;
+  taxAmount: string;
+  invoiceDate: string;
+  items: {
+    amount: string;
+    chargeName: string;
+    description?: string;
+    quantity?: string;
+    unitPrice?: string;
+    serviceStartDate: string;
+    serviceEndDate?: string;
+    discountItems: { name: string; amount: string }[];
+    taxItems: { name: string; amount: string }[];
+  }[];
   customFields: Record<string, unknown>;
 }
 
@@ -389,6 +415,8 @@ export interface ZuoraUsageState {
   chargeNumber?: string;
   quantity: string;
   uom: string;
+  startDateTime: string;
+  endDateTime?: string;
   customFields: Record<string, unknown>;
 }
 

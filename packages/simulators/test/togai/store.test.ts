@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { InexactAmountError } from '../../src/togai/decimal.js';
+import { Decimal, InexactAmountError } from '../../src/togai/decimal.js';
 import { TogaiApiError } from '../../src/togai/errors.js';
 import { usageRateCardSchema } from '../../src/togai/pricing.js';
 import { fullSettingId, TogaiStore, type TogaiDomainEvent } from '../../src/togai/store.js';
@@ -249,6 +249,97 @@ describe('simulators/togai store', () => {
       [1],
     );
     assert.equal(drafts[0]?.totalAmount, 0, 'no plan, no revenue');
+  });
+
+  it('a whole revenue tree: fixed fee, discount, minimum commitment, custom lines, tax and credits add up to the total', () => {
+    const { store } = setup();
+    store.putPricePlan({
+      id: 'pp.whole',
+      name: 'Whole',
+      rateCards: store.pricePlans.get('pp.1')!.rateCards,
+      fixedFees: [{ name: 'Platform fee', amounts: { USD: new Decimal('20') } }],
+      discount: { name: 'Loyalty', percent: new Decimal('10') },
+      minimumCommitment: { name: 'Minimum', amounts: { USD: new Decimal('50') } },
+      tax: { name: 'VAT', percent: new Decimal('19') },
+    });
+    store.accountPricePlans.set('A1', 'pp.whole');
+    store.grantCredit('A1', new Decimal('5'));
+    store.ingest([ev({ schemaName: 'call', id: 'w1' }), ev({ schemaName: 'call', id: 'w2' })]);
+    const due = store.closeCycle('A1', {
+      customLines: [{ description: 'Onboarding', value: new Decimal('7.5') }],
+    });
+    // gross 20.14, discount -2.014, net 18.126, true-up 31.874 (to 50), custom 7.5 → 57.5; tax 10.925; credits -5.
+    const flat: [string, number][] = [];
+    const walk = (l: InvoiceLineItem): void => {
+      flat.push([l.type, l.value]);
+      children(l).forEach(walk);
+    };
+    walk(due.revenueInfo);
+    assert.deepEqual(flat, [
+      ['GRAND_TOTAL_AMOUNT', 63.425],
+      ['TOTAL_AMOUNT', 57.5],
+      ['NET_AMOUNT', 18.126],
+      ['GROSS_AMOUNT', 20.14],
+      ['USAGE_RATE_CARD_AMOUNT', 0.14],
+      ['USAGE_RATE_CARD_SLAB_AMOUNT', 0.14],
+      ['FIXED_FEE_RATE_CARD_AMOUNT', 20],
+      ['PRICING_RULE_REVENUE_UPDATE_AMOUNT', -2.014],
+      ['TRUE_UP_AMOUNT', 31.874],
+      ['CUSTOM_AMOUNT', 7.5],
+      ['TOTAL_TAX_AMOUNT', 10.925],
+      ['TAX_AMOUNT', 10.925],
+      ['TOTAL_CREDITS', -5],
+      ['SUB_CREDITS', -5],
+    ]);
+    assert.equal(due.totalAmount, 63.425);
+    // Credits are used once: the next invoice has none left.
+    store.ingest([ev({ schemaName: 'call', id: 'w3' })]);
+    const next = store.closeCycle('A1');
+    assert.ok(!JSON.stringify(next.revenueInfo).includes('SUB_CREDITS'));
+  });
+
+  it('closes a given period with or without endDateInclusive (the last millisecond of the half-open period)', () => {
+    const { store } = setup();
+    const november = {
+      startDate: Date.parse('2026-11-01T00:00:00Z'),
+      endDate: Date.parse('2026-12-01T00:00:00Z'),
+    };
+    const withEnd = store.closeCycle('A1', november);
+    assert.deepEqual(
+      [withEnd.startDate, withEnd.endDate, withEnd.endDateInclusive],
+      ['2026-11-01T00:00:00.000Z', '2026-12-01T00:00:00.000Z', '2026-11-30T23:59:59.999Z'],
+    );
+    const without = store.closeCycle('A1', { ...november, endDateInclusive: false });
+    assert.equal(without.endDateInclusive, undefined);
+    assert.throws(
+      () => store.closeCycle('A1', { startDate: november.endDate, endDate: november.startDate }),
+      TogaiApiError,
+    );
+  });
+
+  it('refuses an address whose country is not an ISO 3166-1 alpha-2 code, as Togai’s spec describes it', () => {
+    const { store } = setup();
+    for (const country of ['United States', 'USA', 'us', 'XX']) {
+      assert.throws(
+        () =>
+          store.createCustomer({
+            id: `C-${country}`,
+            name: 'Geo',
+            primaryEmail: 'g@example.com',
+            address: { country },
+          }),
+        (err: unknown) =>
+          err instanceof TogaiApiError && err.status === 400 && /ISO 3166-1 alpha-2/.test(err.message),
+        country,
+      );
+    }
+    assert.throws(() => store.updateAccount('A1', { address: { country: 'Germany' } }), TogaiApiError);
+    store.createCustomer({
+      id: 'C-DE',
+      name: 'Geo',
+      primaryEmail: 'g@example.com',
+      address: { country: 'DE' },
+    });
   });
 
   it('a cycle whose amounts cannot be written exactly stays open: nothing half-closed', () => {

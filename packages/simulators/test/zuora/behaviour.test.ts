@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { AdminClient } from '../../src/common/admin.js';
 import { WWW_AUTHENTICATE } from '../../src/zuora/index.js';
-import { eventually, slowRequest, startTestSimulator, type ZuoraTestClient } from './helpers.js';
+import { eventually, SEED, slowRequest, startTestSimulator, type ZuoraTestClient } from './helpers.js';
 
 const ACCOUNT = {
   name: 'Behaviour Co',
@@ -179,6 +179,173 @@ describe('Zuora simulator: behaviour', function () {
       await start({ standaloneInvoices: false });
       const denied = await z.conforming('POST', '/v1/invoices', { body: { ...base, invoiceItems: [item] } });
       assert.match((denied.body as { reasons: { code: string }[] }).reasons[0]?.code ?? '', /10$/);
+    });
+  });
+
+  describe('money, dates and fields as Zuora keeps them (issue 11)', () => {
+    const base = { accountNumber: 'A-SEED-1', invoiceDate: '2026-11-01' };
+    const invoice = async (items: unknown[], extra: Record<string, unknown> = {}) =>
+      (await z.conforming('POST', '/v1/invoices', { body: { ...base, invoiceItems: items, ...extra } }))
+        .body as {
+        success: boolean;
+        amount: number;
+        amountWithoutTax: number;
+        taxAmount: number;
+        reasons?: { message: string }[];
+      };
+
+    it('rounds every amount to the currency’s decimal places, half up (ISO 4217, the tenant’s overrides win)', async () => {
+      await start();
+      const usd = await invoice([{ amount: 1.5015, serviceStartDate: '2026-10-01' }]);
+      assert.equal(usd.amount, 1.5, 'a sub-cent amount is kept at the cent');
+      await z.sim.close();
+      await start({
+        seed: {
+          ...SEED,
+          accounts: [...(SEED?.accounts ?? []), { accountNumber: 'A-JPY', name: 'Yen Co', currency: 'JPY' }],
+        },
+        currency: { decimals: { USD: 3 } },
+      });
+      const jpy = (
+        await z.conforming('POST', '/v1/invoices', {
+          body: {
+            accountNumber: 'A-JPY',
+            invoiceDate: '2026-11-01',
+            invoiceItems: [{ amount: 13.5, serviceStartDate: '2026-10-01' }],
+          },
+        })
+      ).body as { amount: number };
+      assert.equal(jpy.amount, 14);
+      assert.equal(
+        (await invoice([{ amount: 1.5015, serviceStartDate: '2026-10-01' }])).amount,
+        1.502,
+        'override: 3 places',
+      );
+    });
+
+    it('discount items (negative only) and taxation items count in the total; more than Zuora allows is refused', async () => {
+      await start();
+      const item = {
+        amount: 100,
+        serviceStartDate: '2026-10-01',
+        discountItems: [{ amount: -10.004, chargeName: 'Discount' }],
+        taxItems: [
+          {
+            name: 'VAT',
+            taxAmount: '18.0049',
+            taxDate: '2026-10-31',
+            taxMode: 'TaxExclusive',
+            taxRate: '18.0049',
+            taxRateType: 'FlatFee',
+          },
+        ],
+      };
+      const ok = await invoice([item]);
+      assert.deepEqual([ok.amount, ok.amountWithoutTax, ok.taxAmount], [108, 90, 18]);
+      const positive = await invoice([{ ...item, discountItems: [{ amount: 5 }] }]);
+      assert.equal(positive.success, false);
+      assert.match(positive.reasons?.[0]?.message ?? '', /must be negative/);
+      // Item counts from the official SDK (CreateInvoiceItem: at most 10 discount, 5 taxation items).
+      const many = await z.call('POST', '/v1/invoices', {
+        body: {
+          ...base,
+          invoiceItems: [{ ...item, discountItems: Array.from({ length: 11 }, () => ({ amount: -1 })) }],
+        },
+      });
+      assert.equal(many.status, 400);
+      await z.sim.close();
+      await start({ taxation: false });
+      const untaxed = await invoice([item]);
+      assert.equal(untaxed.success, false);
+      assert.match(untaxed.reasons?.[0]?.message ?? '', /Zuora Taxation/);
+    });
+
+    it('usage date-times are read in the tenant’s time zone: without an offset as written, with one converted', async () => {
+      await start({ timeZone: 'America/Los_Angeles' });
+      const record = async (StartDateTime: string) => {
+        const res = await z.conforming('POST', '/v1/object/usage', {
+          body: {
+            AccountNumber: 'A-SEED-1',
+            ChargeNumber: 'C-0001',
+            UOM: 'Each',
+            Quantity: 1,
+            StartDateTime,
+          },
+        });
+        const id = (res.body as { Id: string }).Id;
+        return ((await z.conforming('GET', `/v1/object/usage/${id}`)).body as { StartDateTime: string })
+          .StartDateTime;
+      };
+      assert.equal(await record('2026-11-01T00:00:00'), '2026-11-01T00:00:00');
+      assert.equal(
+        await record('2026-11-01T00:00:00.000Z'),
+        '2026-10-31T17:00:00',
+        'midnight UTC is 31 October in LA',
+      );
+      assert.equal(await record('2026-11-01T09:00:00+01:00'), '2026-11-01T01:00:00');
+    });
+
+    it('usage Quantity: a decimal ≥ 0 of at most 16 characters (the SDK’s character limit, via the contract)', async () => {
+      await start();
+      const post = (Quantity: unknown) =>
+        z.call('POST', '/v1/object/usage', {
+          body: {
+            AccountNumber: 'A-SEED-1',
+            ChargeNumber: 'C-0001',
+            UOM: 'Each',
+            Quantity,
+            StartDateTime: '2026-11-01T00:00:00',
+          },
+        });
+      assert.equal((await post(123456789012.123)).status, 200);
+      assert.equal((await post(0.1234567890123456)).status, 400, '18 characters');
+      assert.equal((await post(12345678901234.5)).status, 200, '16 characters');
+      assert.equal((await post(-1)).status, 400);
+    });
+
+    it('contacts: a country by name or ISO code (kept as a name); a US or Canadian state by name or 2-letter code', async () => {
+      await start();
+      const create = (contact: { country: string; state?: string }) =>
+        z.conforming('POST', '/v1/accounts', {
+          body: {
+            name: 'Geo Co',
+            currency: 'USD',
+            billToContact: { firstName: 'A', lastName: 'B', ...contact },
+          },
+        });
+      for (const contact of [
+        { country: 'United States', state: 'California' },
+        { country: 'US', state: 'CA' },
+        { country: 'USA', state: 'ny' },
+        { country: 'Canada', state: 'Ontario' },
+        { country: 'Germany', state: 'Bayern' },
+      ]) {
+        const res = await create(contact);
+        assert.equal((res.body as { success: boolean }).success, true, JSON.stringify(contact));
+      }
+      const us = await create({ country: 'US' });
+      const id = (us.body as { accountId: string }).accountId;
+      const got = (await z.conforming('GET', `/v1/accounts/${id}`)).body as {
+        billToContact: { country: string };
+      };
+      assert.equal(got.billToContact.country, 'United States of America');
+      for (const contact of [
+        { country: 'Narnia' },
+        { country: 'US', state: 'Calif.' },
+        { country: 'Canada', state: 'Quebec City' },
+      ]) {
+        const res = await create(contact);
+        assert.equal((res.body as { success: boolean }).success, false, JSON.stringify(contact));
+      }
+      // Lengths from the official SDK (CreateAccountContact.city: 100).
+      const long = await z.call('POST', '/v1/accounts', {
+        body: {
+          name: 'Geo Co',
+          currency: 'USD',
+          billToContact: { firstName: 'A', lastName: 'B', city: 'x'.repeat(101) },
+        },
+      });
+      assert.equal(long.status, 400);
     });
   });
 
