@@ -79,21 +79,47 @@ export function bodyDigest(body: unknown): string {
   return sha256Hex(canonicalJson(body)).slice(0, 16);
 }
 
+/**
+ * The key generation, when above 0: after a refusal that the same key would only replay for 24 h,
+ * and a look-up that found nothing created, the workflow tries once more under the next
+ * generation (`createOnce`), recorded in its history so a replay sends the same keys.
+ */
+const generationPart = (generation: number | undefined): string[] =>
+  generation !== undefined && generation > 0 ? [`g${generation}`] : [];
+
 /** Zuora account created for a Togai account, from this request body (`bodyDigest`). */
-export function zuoraAccountCreateKey(connectionId: string, togaiAccountId: string, body?: unknown): string {
+export function zuoraAccountCreateKey(
+  connectionId: string,
+  togaiAccountId: string,
+  body?: unknown,
+  generation?: number,
+): string {
   return buildIdempotencyKey({
     connectionId,
     operation: 'zuora.account.create',
-    source: [togaiAccountId, ...(body !== undefined ? [bodyDigest(body)] : [])],
+    source: [
+      togaiAccountId,
+      ...(body !== undefined ? [bodyDigest(body)] : []),
+      ...generationPart(generation),
+    ],
   });
 }
 
 /** Zuora standalone invoice created for a Togai invoice, from this request body (`bodyDigest`). */
-export function zuoraInvoiceCreateKey(connectionId: string, togaiInvoiceId: string, body?: unknown): string {
+export function zuoraInvoiceCreateKey(
+  connectionId: string,
+  togaiInvoiceId: string,
+  body?: unknown,
+  generation?: number,
+): string {
   return buildIdempotencyKey({
     connectionId,
     operation: 'zuora.invoice.create',
-    source: [togaiInvoiceId, ...(body !== undefined ? [bodyDigest(body)] : [])],
+    source: [
+      togaiInvoiceId,
+      ...(body !== undefined ? [bodyDigest(body)] : []),
+      ...generationPart(generation),
+    ],
   });
 }
 
@@ -138,9 +164,9 @@ export function usageRecordKey(togaiInvoiceId: string, usageMeterId: string): st
   return readable.length <= IDEMPOTENCY_KEY_MAX_LENGTH ? readable : `${prefix}h:${sha256Hex(usageMeterId)}`;
 }
 
-/** The Idempotency-Key of creating the usage record `recordKey` with this body. */
-export function usageCreateIdempotencyKey(recordKey: string, body: unknown): string {
-  const key = `${recordKey}:b:${bodyDigest(body)}`;
+/** The Idempotency-Key of creating the usage record `recordKey` with this body (and key generation). */
+export function usageCreateIdempotencyKey(recordKey: string, body: unknown, generation?: number): string {
+  const key = `${recordKey}:b:${bodyDigest(body)}${generation !== undefined && generation > 0 ? `:g${generation}` : ''}`;
   return key.length <= IDEMPOTENCY_KEY_MAX_LENGTH ? key : `tzs2:usage:h:${sha256Hex(key)}`;
 }
 

@@ -26,6 +26,7 @@ import {
 import { billingPeriod, zuoraLocalDateTime } from '../mapping/dates.js';
 import { FAILURE } from '../shared/failures.js';
 import { isZero } from '../shared/money.js';
+import { createOnce } from './create-once.js';
 import { invoiceMappingDefaults } from './invoice-settings.js';
 import {
   legacyUsageKeyPrefix,
@@ -163,8 +164,18 @@ export async function syncUsage(ctx: UsageContext): Promise<UsagePart> {
     try {
       // The Idempotency-Key names the body too: Zuora replays a refusal for 24 h, and a fixed
       // mapping (another subscription, UOM) must be a new request.
-      const idempotencyKey = guarded ? usageCreateIdempotencyKey(key, body) : key;
-      const { id } = await acts.zuoraCreateUsage({ connectionId, body, idempotencyKey });
+      const { id } = await createOnce({
+        create: (generation) =>
+          acts.zuoraCreateUsage({
+            connectionId,
+            body,
+            idempotencyKey: guarded ? usageCreateIdempotencyKey(key, body, generation) : key,
+          }),
+        lookUp: async () => {
+          const [found] = await acts.zuoraFindUsagesByField({ connectionId, field: keyField, value: key });
+          return found === undefined ? undefined : { id: found };
+        },
+      });
       usage.push({
         meterId,
         mode: mapping.mode,

@@ -20,6 +20,7 @@ import { zuoraInvoiceCreateKey } from '../shared/idempotency.js';
 import { equals, isZero } from '../shared/money.js';
 import { USAGE_KEY_FIELD } from '../mapping/usage-togai-to-zuora.js';
 import { invoiceMappingDefaults } from './invoice-settings.js';
+import { createOnce } from './create-once.js';
 import { BILLING_GUARD, usageBilledAlready } from './invoice-usage.js';
 
 const acts = proxyActivities<Activities>(togaiInvoiceToZuora.activityOptions);
@@ -119,10 +120,16 @@ export async function ensureZuoraInvoice(
     // Checked before creating: an invoice that cannot match is better not made at all.
     const planned = plannedTotal(plan.body);
     if (!equals(planned, expected)) throw mismatch(planned, 'the Zuora invoice planned for it sums to');
-    ref = await acts.zuoraCreateInvoice({
-      connectionId,
-      body: plan.body,
-      idempotencyKey: zuoraInvoiceCreateKey(connectionId, invoice.id, plan.body),
+    const body = plan.body;
+    ref = await createOnce({
+      create: (generation) =>
+        acts.zuoraCreateInvoice({
+          connectionId,
+          body,
+          idempotencyKey: zuoraInvoiceCreateKey(connectionId, invoice.id, body, generation),
+        }),
+      lookUp: async () =>
+        (await acts.zuoraFindInvoicesByField({ connectionId, field, value: invoice.id }))[0],
     });
     outcome = 'created';
     reason = `created Zuora invoice ${ref.invoiceNumber ?? ref.id} (${settings.invoiceStatus}) for Togai invoice ${invoice.id}`;

@@ -6,6 +6,7 @@ import { zuoraAccountFromTogai, zuoraAccountIdFromSettings } from '../mapping/to
 import { MAPPING_SETTING, togaiAccountIdFor } from '../mapping/zuora-account-to-togai.js';
 import { FAILURE } from '../shared/failures.js';
 import { zuoraAccountCreateKey } from '../shared/idempotency.js';
+import { createOnce } from './create-once.js';
 import { ensureTogaiMapping, setSearchAttributes } from './account-sync-common.js';
 
 const acts = proxyActivities<AccountActivities>(togaiAccountToZuora.activityOptions);
@@ -76,11 +77,9 @@ export async function syncTogaiAccountToZuora(input: SyncTogaiAccountInput): Pro
   }
   const fields = settings.customFields;
   // The object query outlives Zuora's 24 h idempotency window: it finds what any earlier run made.
-  const found = await acts.zuoraFindAccountsByField({
-    connectionId,
-    field: fields.accountTogaiAccountId,
-    value: account.id,
-  });
+  const findByTogaiId = () =>
+    acts.zuoraFindAccountsByField({ connectionId, field: fields.accountTogaiAccountId, value: account.id });
+  const found = await findByTogaiId();
   let zuora = found[0];
   let outcome: AccountSyncResult['outcome'];
   let reason: string;
@@ -98,10 +97,14 @@ export async function syncTogaiAccountToZuora(input: SyncTogaiAccountInput): Pro
       togaiAccountIdField: fields.accountTogaiAccountId,
     });
     changed = { ...(fitted.length > 0 && { fitted }), ...(unmapped.length > 0 && { unmapped }) };
-    zuora = await acts.zuoraCreateAccount({
-      connectionId,
-      body,
-      idempotencyKey: zuoraAccountCreateKey(connectionId, account.id, body),
+    zuora = await createOnce({
+      create: (generation) =>
+        acts.zuoraCreateAccount({
+          connectionId,
+          body,
+          idempotencyKey: zuoraAccountCreateKey(connectionId, account.id, body, generation),
+        }),
+      lookUp: async () => (await findByTogaiId())[0],
     });
     outcome = 'created';
     reason = `created Zuora account ${zuora.accountNumber} (${zuora.id}) for Togai account ${account.id}`;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { ApplicationFailure } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import {
   FLOW,
@@ -127,6 +128,83 @@ describe('Invoice flow (time-skipping server, stubbed activities)', function () 
         assert.equal(world.calls.get('zuoraCreateInvoice') ?? 0, 0);
       }
     }
+  });
+
+  it('a stored refusal never blocks the invoice: after a refused create and an empty look-up, one more try under key generation 1 creates it once', async () => {
+    const world = newWorld();
+    world.togaiAccounts.set('acct-1', togaiAccount('acct-1'));
+    world.togaiSettings.push(...linkSettings('acct-1', 'z-1'));
+    world.zuoraAccounts.set('z-1', zuoraAccount('z-1'));
+    world.togaiInvoices.set('inv-p', togaiInvoice('inv-p', 'acct-1'));
+    const keys: string[] = [];
+    const base = baseActivities(world);
+    const run = await runFlow<InvoiceSyncResult>(
+      FLOW.togaiInvoiceToZuora,
+      input('inv-p'),
+      stubActivities(world, {
+        // What Zuora replays for 24 h to a key whose first request was cut: a 400.
+        zuoraCreateInvoice: (req) => {
+          keys.push(req.idempotencyKey);
+          if (keys.length === 1)
+            return Promise.reject(
+              ApplicationFailure.nonRetryable('Request body incomplete (replayed)', 'ZuoraBusinessError'),
+            );
+          return base.zuoraCreateInvoice(req);
+        },
+      }),
+    );
+    assert.equal(run.result?.outcome, 'created', String(run.error));
+    assert.equal(world.zuoraInvoices.length, 1, 'exactly one Zuora invoice');
+    assert.equal(keys.length, 2);
+    assert.ok(keys[1]?.endsWith(':g1') && !keys[0]?.includes(':g'), keys.join(' '));
+    assert.equal(
+      world.calls.get('zuoraFindInvoicesByField'),
+      2,
+      'looked up before the create and after the refusal',
+    );
+  });
+
+  it('a refused create whose object exists after all (an earlier attempt committed) is adopted, not made twice', async () => {
+    const world = newWorld();
+    world.togaiAccounts.set('acct-1', togaiAccount('acct-1'));
+    world.togaiSettings.push(...linkSettings('acct-1', 'z-1'));
+    world.zuoraAccounts.set('z-1', zuoraAccount('z-1'));
+    world.togaiInvoices.set('inv-q', togaiInvoice('inv-q', 'acct-1'));
+    const base = baseActivities(world);
+    const run = await runFlow<InvoiceSyncResult>(
+      FLOW.togaiInvoiceToZuora,
+      input('inv-q'),
+      stubActivities(world, {
+        zuoraCreateInvoice: async (req) => {
+          await base.zuoraCreateInvoice(req);
+          throw ApplicationFailure.nonRetryable('Answer lost, refusal replayed', 'ZuoraBusinessError');
+        },
+      }),
+    );
+    assert.equal(run.result?.outcome, 'created', String(run.error));
+    assert.equal(world.zuoraInvoices.length, 1);
+    assert.equal(world.calls.get('zuoraCreateInvoice'), 1, 'no second create');
+  });
+
+  it('a second refusal is Zuora’s real answer: the sync fails with it, having tried two keys', async () => {
+    const world = newWorld();
+    world.togaiAccounts.set('acct-1', togaiAccount('acct-1'));
+    world.togaiSettings.push(...linkSettings('acct-1', 'z-1'));
+    world.zuoraAccounts.set('z-1', zuoraAccount('z-1'));
+    world.togaiInvoices.set('inv-r', togaiInvoice('inv-r', 'acct-1'));
+    const run = await runFlow<InvoiceSyncResult>(
+      FLOW.togaiInvoiceToZuora,
+      input('inv-r'),
+      stubActivities(world, {
+        zuoraCreateInvoice: () =>
+          Promise.reject(ApplicationFailure.nonRetryable('Account is closed', 'ZuoraBusinessError')),
+      }),
+    );
+    const { failure } = failureOf(run);
+    assert.equal(failure.type, 'ZuoraBusinessError');
+    assert.match(failure.message, /Account is closed/);
+    assert.equal(world.calls.get('zuoraCreateInvoice'), 2);
+    assert.equal(world.zuoraInvoices.length, 0);
   });
 
   it('a composite (invoice group) invoice is skipped: its MERGED member invoices are the ones synced, so nothing is billed twice', async () => {

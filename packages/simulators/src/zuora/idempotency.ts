@@ -37,7 +37,8 @@ const IDEMPOTENT_METHODS = new Set(['POST', 'PATCH']);
 /**
  * Zuora's Idempotency-Key semantics: the first answer to a key (success or failure) is replayed
  * for `ttlMs` of simulated time; a request while the first is still in flight gets 409; the same
- * key on another method or path gets 422.
+ * key on another method or path gets 422. Only a request received whole has an answer to replay:
+ * one whose body was cut off (the client died mid-request) leaves the key free.
  */
 export class IdempotencyStore {
   private readonly entries = new Map<string, Entry>();
@@ -101,7 +102,9 @@ export class IdempotencyStore {
       const previousSend = res.send.bind(res);
       let recorded = false;
       res.send = function send(body?: unknown): Response {
-        if (!recorded) {
+        // A request cut before its body arrived whole was never received as a request: a real
+        // server answers it (if at all) without remembering that answer for the key.
+        if (!recorded && req.complete) {
           recorded = true;
           const headers: Record<string, string | string[]> = {};
           for (const [name, value] of Object.entries(res.getHeaders())) {

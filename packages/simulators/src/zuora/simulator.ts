@@ -185,6 +185,8 @@ export async function createZuoraSimulator(
     if (track && track.length <= 64) res.setHeader('Zuora-Track-Id', track);
     next();
   });
+  // Limits first: an injected latency is spent holding a concurrency slot, as a slow Zuora holds one.
+  app.use(limits.middleware());
   app.use(
     faultMiddleware(faults, {
       serverError: (req, res, status) =>
@@ -201,7 +203,6 @@ export async function createZuoraSimulator(
       },
     }),
   );
-  app.use(limits.middleware());
   // Auth and idempotency need only the headers: they run before the body is read, so a request
   // is "in flight" for its key (and holds its concurrency slot) from its first byte, as in Zuora.
   app.use(bearerAuth(ctx));

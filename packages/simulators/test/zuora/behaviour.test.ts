@@ -455,6 +455,38 @@ describe('Zuora simulator: behaviour', function () {
       assert.deepEqual(replay.body, JSON.parse(done.body));
     });
 
+    it('a create cut before its body arrived (the client died 50 ms in) stores no answer: the retry with the same key creates one invoice', async () => {
+      await start();
+      const token = await z.fetchToken();
+      const body = {
+        accountNumber: 'A-SEED-1',
+        invoiceDate: '2026-11-01',
+        invoiceItems: [{ amount: 10, serviceStartDate: '2026-10-01' }],
+        TogaiInvoiceId__c: 'togai-cut-1',
+      };
+      const headers = { Authorization: `Bearer ${token}`, 'Idempotency-Key': 'key-cut' };
+      const cut = slowRequest(z.url, '/v1/invoices', headers, JSON.stringify(body));
+      cut.request.on('error', () => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      cut.request.destroy();
+      await eventually(() => z.sim.sim.idempotency.size() === 0);
+      const retry = await z.conforming('POST', '/v1/invoices', {
+        body,
+        headers: { 'Idempotency-Key': 'key-cut' },
+      });
+      assert.equal(retry.status, 200);
+      assert.equal((retry.body as { success: boolean }).success, true);
+      const invoices = [...z.sim.sim.context.state.invoices.values()].filter(
+        (i) => i.customFields['TogaiInvoiceId__c'] === 'togai-cut-1',
+      );
+      assert.equal(invoices.length, 1, 'exactly one Zuora invoice');
+      assert.equal(
+        z.sim.sim.idempotency.replays,
+        0,
+        'nothing was replayed: the cut request had no answer to keep',
+      );
+    });
+
     it('commit then fail: the client sees a 500, a retry with the same key gets the stored success', async () => {
       await start();
       await admin.setFaults([{ method: 'POST', path: '/v1/accounts', commitThenFailRate: 1, times: 1 }]);

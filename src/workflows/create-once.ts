@@ -1,0 +1,38 @@
+import { ActivityFailure, ApplicationFailure, patched } from '@temporalio/workflow';
+import { FAILURE } from '../shared/failures.js';
+
+/**
+ * Workflow patch: a create that Zuora refused is confirmed by a look-up and tried once more under
+ * the next key generation (issue 12). Runs from before it fail on the first refusal, as they did.
+ */
+export const FRESH_KEY_AFTER_REFUSAL = 'fresh-key-after-refusal';
+
+/** The refusal of a create: Zuora's business answer, which a retry with the same key only replays. */
+export function isCreateRefusal(err: unknown): err is ActivityFailure {
+  const cause = err instanceof ActivityFailure ? err.cause : undefined;
+  return cause instanceof ApplicationFailure && cause.type === FAILURE.ZuoraBusinessError;
+}
+
+/**
+ * Creates a Zuora object once, never blocked by a stored failure. Zuora replays the first answer
+ * to an Idempotency-Key for 24 h, failures included (../shared/contracts/README.md), so a refusal
+ * that came from an attempt cut short (the worker died mid-request, a proxy answered for Zuora)
+ * would block the object for a day under the same key. After a refusal: look up whether the
+ * object exists after all (then it is adopted), else try once more under key generation 1. A
+ * second refusal is Zuora's real answer and is thrown. `create(generation)` must derive its key
+ * from the generation; the generation is decided here, in workflow code, so replays send the same
+ * keys. Throws what the second attempt throws.
+ */
+export async function createOnce<T>(opts: {
+  create: (generation: number) => Promise<T>;
+  lookUp: () => Promise<T | undefined>;
+}): Promise<T> {
+  try {
+    return await opts.create(0);
+  } catch (err) {
+    if (!isCreateRefusal(err) || !patched(FRESH_KEY_AFTER_REFUSAL)) throw err;
+    const found = await opts.lookUp();
+    if (found !== undefined) return found;
+    return opts.create(1);
+  }
+}
