@@ -5,6 +5,7 @@ import { ResolvingClientSource, type ClientSource, type ConnectionResolver } fro
 import { createInvoiceActivities } from './invoices.js';
 import { acceptLegacyPositionalArgs } from './legacy-args.js';
 import { createSweepActivities } from './sweep.js';
+import { ReadCaches } from './read-cache.js';
 
 export type {
   AccountActivities,
@@ -46,6 +47,8 @@ export interface ActivityDeps {
   log?: Logger;
   /** Temporal client, task queue and budget for the syncs the sweep starts (as the gateway's). */
   startSync?: StartSyncDeps;
+  /** The worker's caches of shared vendor reads (usage meter settings, account currencies). */
+  readCaches?: ReadCaches;
 }
 
 /**
@@ -60,7 +63,7 @@ export function createActivities(deps: ActivityDeps) {
   }
   return acceptLegacyPositionalArgs({
     ...createAccountActivities(source),
-    ...createInvoiceActivities(source),
+    ...createInvoiceActivities(source, deps.readCaches ?? new ReadCaches()),
     ...createSweepActivities({ clients: source, startSync: deps.startSync }),
   });
 }

@@ -11,6 +11,7 @@ import type { DecimalString } from '../shared/money.js';
 import type { AccountKeyInput, ConnectionInput, CreateInput, FieldLookupInput } from './accounts.js';
 import type { ClientSource } from './connection-clients.js';
 import { allPages } from './paging.js';
+import { ReadCaches } from './read-cache.js';
 
 /**
  * The invoice flow's activities (flows 3, 4, 5): one vendor call each, as the account flows'.
@@ -21,7 +22,10 @@ import { allPages } from './paging.js';
 export type InvoiceSyncSettings = Pick<
   SyncSettings,
   'flows' | 'customFields' | 'settingsNamespace' | 'invoiceStatus' | 'usageSyncMode' | 'mapping'
->;
+> & {
+  /** Absent in settings read by runs from before it existed: v0.1 keys may exist. */
+  legacyUsageKeys?: boolean;
+};
 
 export interface ZuoraInvoiceRef {
   id: string;
@@ -35,14 +39,23 @@ export interface ZuoraInvoiceSummary extends ZuoraInvoiceRef {
   amount?: DecimalString;
 }
 
-export function createInvoiceActivities(source: ClientSource) {
+export function createInvoiceActivities(source: ClientSource, caches: ReadCaches = new ReadCaches()) {
   const clients = (connectionId: string) => source.forConnection(connectionId);
   return {
     async getInvoiceSyncSettings({ connectionId }: ConnectionInput): Promise<InvoiceSyncSettings> {
       const { settings } = await clients(connectionId);
-      const { flows, customFields, settingsNamespace, invoiceStatus, usageSyncMode, mapping } =
-        syncSettingsOf(settings);
-      return { flows, customFields, settingsNamespace, invoiceStatus, usageSyncMode, mapping };
+      const all = syncSettingsOf(settings);
+      const { flows, customFields, settingsNamespace, invoiceStatus, usageSyncMode, mapping } = all;
+      const { legacyUsageKeys } = all;
+      return {
+        flows,
+        customFields,
+        settingsNamespace,
+        invoiceStatus,
+        usageSyncMode,
+        mapping,
+        legacyUsageKeys,
+      };
     },
 
     /** The invoice with its line trees; null when Togai does not know it. */
@@ -65,15 +78,23 @@ export function createInvoiceActivities(source: ClientSource) {
       usageMeterId,
       namespace,
     }: ConnectionInput & { usageMeterId: string; namespace: string }): Promise<TogaiSetting[]> {
-      const { togai } = await clients(connectionId);
-      return allPages((nextToken) =>
-        togai.listSettings({
-          entityType: USAGE_METER_ENTITY_TYPE,
-          entityId: usageMeterId,
-          namespace,
-          ...(nextToken !== undefined && { nextToken }),
-        }),
+      // Every invoice of a connection reads the same meters: once per meter and TTL (read-cache.ts).
+      const settings = await caches.read(
+        caches.meterSettings,
+        `${connectionId}\n${namespace}\n${usageMeterId}`,
+        async () => {
+          const { togai } = await clients(connectionId);
+          return allPages((nextToken) =>
+            togai.listSettings({
+              entityType: USAGE_METER_ENTITY_TYPE,
+              entityId: usageMeterId,
+              namespace,
+              ...(nextToken !== undefined && { nextToken }),
+            }),
+          );
+        },
       );
+      return settings as TogaiSetting[];
     },
 
     /** Every usage meter's id and names: only for lines that do not name their meter. */
@@ -95,9 +116,18 @@ export function createInvoiceActivities(source: ClientSource) {
       connectionId,
       accountKey,
     }: ConnectionInput & { accountKey: string }): Promise<string | undefined> {
-      const { zuora } = await clients(connectionId);
-      const account = await callVendor(() => zuora.getAccount(accountKey));
-      return account.billingAndPayment?.currency ?? undefined;
+      // Zuora fixes an account's currency at creation: read once per account and TTL.
+      const currency = await caches.read(
+        caches.accountCurrency,
+        `${connectionId}\n${accountKey}`,
+        async () => {
+          const { zuora } = await clients(connectionId);
+          const account = await callVendor(() => zuora.getAccount(accountKey));
+          // '' (no currency) is not cached as a value worth keeping long, but is harmless to keep.
+          return account.billingAndPayment?.currency ?? '';
+        },
+      );
+      return currency === '' ? undefined : currency;
     },
 
     /** Invoices whose custom field equals `value` (the field must be filterable in Zuora). */
@@ -115,10 +145,15 @@ export function createInvoiceActivities(source: ClientSource) {
       connectionId,
       body,
       idempotencyKey,
-    }: CreateInput<ZuoraCreateInvoiceRequest>): Promise<ZuoraInvoiceRef> {
+    }: CreateInput<ZuoraCreateInvoiceRequest>): Promise<ZuoraInvoiceSummary> {
       const { zuora } = await clients(connectionId);
       const res = await callVendor(() => zuora.createStandaloneInvoice(body, idempotencyKey));
-      return { id: res.id, ...(res.invoiceNumber && { invoiceNumber: res.invoiceNumber }) };
+      // The answer carries Zuora's own total: no read-back needed for an invoice just created.
+      return {
+        id: res.id,
+        ...(res.invoiceNumber && { invoiceNumber: res.invoiceNumber }),
+        ...(res.amount != null && { amount: res.amount }),
+      };
     },
 
     async zuoraGetInvoice({
@@ -152,6 +187,7 @@ export function createInvoiceActivities(source: ClientSource) {
         id: s.id,
         number: s.subscriptionNumber,
         status: s.status ?? 'Unknown',
+        ...(s.currency != null && { currency: s.currency }),
         charges: (s.ratePlans ?? []).flatMap((rp) =>
           (rp.ratePlanCharges ?? []).map((c) => ({
             id: c.id,

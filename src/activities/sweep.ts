@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { heartbeat, log } from '@temporalio/activity';
+import { heartbeat, log, sleep } from '@temporalio/activity';
 import { callVendor } from '../clients/errors.js';
 import { TOGAI_MAX_INVOICE_PAGE_SIZE } from '../clients/togai/client.js';
 import { ApplicationFailure } from '@temporalio/common';
@@ -8,12 +8,15 @@ import {
   FLOW,
   type PendingRerunCounts,
   type StartCounts,
+  type StartSyncStatus,
+  type SyncRequest,
   type SweptInvoiceStatus,
 } from '../flows/index.js';
 import { FAILURE } from '../shared/failures.js';
 import { SA } from '../shared/search-attributes.js';
 import { deleteInvoiceSweepSchedule } from '../temporal/schedules.js';
-import { startSync, type StartSyncDeps } from '../temporal/start-sync.js';
+import { startSync, type StartSyncDeps, type StartSyncOptions } from '../temporal/start-sync.js';
+import { invoiceSyncBound } from '../connections/settings.js';
 import type { ClientSource } from './connection-clients.js';
 
 /**
@@ -109,6 +112,8 @@ export interface StartInvoiceSyncsRequest {
   invoiceIds: string[];
   /** Starts in flight at once: bounds the load one sweep puts on the Temporal frontend. */
   concurrency: number;
+  /** What asked for these syncs (default `sweep`; the admission queue passes `togai-webhook`). */
+  trigger?: 'sweep' | 'togai-webhook';
 }
 
 export interface SweepActivityDeps {
@@ -188,17 +193,26 @@ export function createSweepActivities(deps: SweepActivityDeps) {
 
     async startInvoiceSyncs(req: StartInvoiceSyncsRequest): Promise<StartCounts> {
       const temporal = temporalOf(deps);
+      const { settings } = await deps.clients.forConnection(req.connectionId);
+      const admission = { limit: invoiceSyncBound(settings) };
       const counts = emptyStartCounts();
       const queue = [...req.invoiceIds];
       const lanes = Math.max(1, Math.min(req.concurrency, queue.length));
       // A retried batch is harmless: a start that landed the first time answers already-*.
       const lane = async (): Promise<void> => {
         for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
-          const res = await startSync(temporal, {
-            flow: FLOW.togaiInvoiceToZuora,
-            input: { connectionId: req.connectionId, togaiInvoiceId: id, trigger: 'sweep' },
-          });
-          counts[res.status]++;
+          const input = {
+            connectionId: req.connectionId,
+            togaiInvoiceId: id,
+            trigger: req.trigger ?? 'sweep',
+          };
+          const res = await startAdmitted(
+            temporal,
+            { flow: FLOW.togaiInvoiceToZuora, input },
+            admission,
+            counts,
+          );
+          counts[res]++;
           heartbeat(counts);
         }
       };
@@ -241,8 +255,10 @@ export function createSweepActivities(deps: SweepActivityDeps) {
         backoffMs: req.backoffMs ?? 5 * 60 * 1000,
       });
       const counts: PendingRerunCounts = { ...emptyStartCounts(), expired, deferred };
+      const { settings } = await deps.clients.forConnection(req.connectionId);
+      const admission = { limit: invoiceSyncBound(settings) };
       for (const c of chosen) {
-        const res = await startSync(
+        const res = await startAdmitted(
           temporal,
           {
             flow: FLOW.togaiInvoiceToZuora,
@@ -253,9 +269,11 @@ export function createSweepActivities(deps: SweepActivityDeps) {
               pending: { since: new Date(c.since).toISOString(), reruns: c.reruns + 1 },
             },
           },
+          admission,
+          counts,
           { rerun: 'pending-usage' },
         );
-        counts[res.status]++;
+        counts[res]++;
         heartbeat(counts);
       }
       return counts;
@@ -264,6 +282,26 @@ export function createSweepActivities(deps: SweepActivityDeps) {
 }
 
 export type { StartCounts, SweptInvoiceStatus };
+
+/**
+ * Starts a sync once its connection has room (`startSync` with `admission`): while the bound is
+ * reached, waits (0.5 s doubling to 5 s, heartbeating) and asks again, so the sweep starts invoices
+ * in listing order as earlier ones finish. Returns the final status (never `deferred`).
+ */
+async function startAdmitted(
+  temporal: StartSyncDeps,
+  request: SyncRequest,
+  admission: { limit: number },
+  progress: unknown,
+  options: StartSyncOptions = {},
+): Promise<StartSyncStatus> {
+  for (let wait = 500; ; wait = Math.min(wait * 2, 5_000)) {
+    const res = await startSync(temporal, request, { ...options, admission });
+    if (res.status !== 'deferred') return res.status;
+    heartbeat(progress);
+    await sleep(wait);
+  }
+}
 
 /** The Temporal client or a failure that says this worker cannot start syncs. */
 function temporalOf(deps: SweepActivityDeps): StartSyncDeps {

@@ -11,7 +11,12 @@ import type { WebhookSettings } from '../config.js';
 import type { ConnectionService, WebhookCredentials } from '../connections/service.js';
 import type { Logger } from '../logger.js';
 import { FLOW } from '../flows/index.js';
-import { startSync, type StartSyncResult, type SyncRequest } from '../temporal/start-sync.js';
+import {
+  queueInvoiceSync,
+  startSync,
+  type StartSyncResult,
+  type SyncRequest,
+} from '../temporal/start-sync.js';
 import { checkTogaiAuth, checkZuoraAuth, type AuthResult } from './webhook-auth.js';
 
 /**
@@ -24,7 +29,9 @@ import { checkTogaiAuth, checkZuoraAuth, type AuthResult } from './webhook-auth.
  * Answers (docs/connections.md, "Webhooks"):
  *   200 {workflowId, runId, status}  the start was accepted or found (started | already-running |
  *                                    already-completed | duplicate-delivery); Togai: {ignored: true}
- *                                    for event types we do not sync
+ *                                    for event types we do not sync; an invoice past the connection's
+ *                                    bound of syncs in flight: status `queued` with `admissionWorkflowId`
+ *                                    (the queue starts it when there is room)
  *   400 {error, message}             empty or oversized body, not JSON, wrong content type, bad field
  *   401                              missing or wrong credentials / signature, stale Togai timestamp
  *   404                              unknown connection
@@ -35,6 +42,12 @@ import { checkTogaiAuth, checkZuoraAuth, type AuthResult } from './webhook-auth.
  * request that cannot be authenticated or parsed will not get better by being retried. Only 200 is
  * used for success (never 201/202), because Zuora treats anything else as a failed delivery.
  */
+
+/** An invoice past its connection's bound: queued on the admission workflow, started when there is room. */
+interface QueuedAnswer {
+  status: 'queued';
+  admissionWorkflowId: string;
+}
 
 export interface WebhookDeps {
   service: ConnectionService;
@@ -214,7 +227,8 @@ export function createWebhookRouter(deps: WebhookDeps): Router {
         res.status(200).json({ ignored: true, eventType: event.eventType });
         return;
       }
-      await start(request, res, context);
+      // Invoices share the connection's bound of syncs in flight with the sweep (issue 12).
+      await start(request, res, context, creds.maxInFlightInvoiceSyncs);
     },
   );
 
@@ -237,11 +251,30 @@ export function createWebhookRouter(deps: WebhookDeps): Router {
     res.status(200).json({ status: 'disabled', flow, connectionId, reason });
   }
 
-  async function start(request: SyncRequest, res: Response, context: Record<string, unknown>): Promise<void> {
+  async function start(
+    request: SyncRequest,
+    res: Response,
+    context: Record<string, unknown>,
+    maxInFlight?: number,
+  ): Promise<void> {
     const connectionId = request.input.connectionId;
-    let result: StartSyncResult;
+    let result: StartSyncResult | (Omit<StartSyncResult, 'status'> & QueuedAnswer);
     try {
-      result = await startSync(temporal, request);
+      const started = await startSync(
+        temporal,
+        request,
+        maxInFlight !== undefined ? { admission: { limit: maxInFlight } } : {},
+      );
+      if (started.status === 'deferred' && request.flow === FLOW.togaiInvoiceToZuora) {
+        const { togaiInvoiceId, eventId } = request.input;
+        const admissionWorkflowId = await queueInvoiceSync(temporal, connectionId, {
+          togaiInvoiceId,
+          ...(eventId !== undefined && { eventId }),
+        });
+        result = { workflowId: started.workflowId, status: 'queued', admissionWorkflowId };
+      } else {
+        result = started;
+      }
     } catch (err) {
       log.error(
         { err, connectionId, flow: request.flow, ...context },

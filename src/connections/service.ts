@@ -101,6 +101,8 @@ export class ConnectionService {
       },
       togai: { ...omit(parsed.togai, 'apiToken'), baseUrl: togai.url },
       webhooks: { zuoraAuth: parsed.webhooks.zuoraAuth },
+      // A new connection has only ever written usage records under today's keys.
+      usageRecordKeys: 'v2',
     };
     settings.usageSyncMode = impliedUsageSyncMode(settings, hasKey(input, 'usageSyncMode'));
     const billing = billingProblems(settings);
@@ -183,6 +185,7 @@ export class ConnectionService {
       togai: { ...s.togai, ...definedOnly(t0), baseUrl: togai.url },
       flows: { ...s.flows, ...definedOnly(patch.flows ?? {}) },
       usageSyncMode: patch.usageSyncMode ?? s.usageSyncMode,
+      ...definedOnly({ maxInFlightInvoiceSyncs: patch.maxInFlightInvoiceSyncs ?? s.maxInFlightInvoiceSyncs }),
     };
     // Setting any flow is choosing them: the upgrade notice goes away.
     if (patch.flows !== undefined) delete settings.flowsChosen;

@@ -175,6 +175,24 @@ const togaiSettingsShape = {
   }),
 };
 
+/**
+ * Invoice syncs of one connection in flight at once (the webhook path and the sweep share it):
+ * at month end the early invoices finish while later ones wait, instead of thousands advancing in
+ * lockstep. Unset: the connection's Zuora concurrency (40, Zuora's Default pool), enough syncs to
+ * keep every Zuora slot busy while each spends part of its time on Togai.
+ */
+const maxInFlightInvoiceSyncs = setting(z.number().int().min(1).max(10_000).optional(), {
+  flag: 'max-in-flight-syncs <n>',
+  help: 'invoice syncs of this connection in flight at once (default: the Zuora concurrency)',
+});
+
+/** The bound in force: the setting, else the connection's Zuora concurrency. */
+export function invoiceSyncBound(
+  settings: Pick<ConnectionSettings, 'maxInFlightInvoiceSyncs' | 'zuora'>,
+): number {
+  return settings.maxInFlightInvoiceSyncs ?? settings.zuora.concurrency;
+}
+
 const usageSyncMode = setting(usageSyncModeSchema.default('quantity'), {
   flag: 'usage-sync-mode <mode>',
   help: 'mode of usage meters whose settings name none (quantity: flow 4, revenue: flow 5)',
@@ -250,12 +268,19 @@ export const connectionSettingsSchema = z.object({
   zuora: z.object(zuoraSettingsShape),
   togai: z.object(togaiSettingsShape),
   flows: flowsSchema.default(flowsSchema.parse({})),
+  maxInFlightInvoiceSyncs,
   /**
    * `false` on a connection stored before flows could be chosen (v0.1 ran the invoice and the usage
    * flows together): its flows are the defaults until someone sets them (`tzs connections update`).
    * Absent once chosen. Set by the store when a row lacks `flows`, never by callers.
    */
   flowsChosen: z.literal(false).optional(),
+  /**
+   * `v2` on connections created since usage records are keyed by Togai invoice and meter only
+   * (`usageRecordKey`): they can hold no record under v0.1's per-connection keys, so the flows skip
+   * those look-ups. Absent on older connections. Set at creation, never by callers.
+   */
+  usageRecordKeys: z.literal('v2').optional(),
   usageSyncMode,
   webhooks: z.object({
     zuoraAuth,
@@ -302,6 +327,7 @@ export const createConnectionInputSchema = z
       })
       .strict(),
     flows: flowsSchema.strict().default(flowsSchema.parse({})),
+    maxInFlightInvoiceSyncs,
     usageSyncMode,
     webhooks: z.object({ zuoraAuth }).strict().default({ zuoraAuth: 'basic+hmac' }),
   })
@@ -451,6 +477,8 @@ export interface SyncSettings {
     | 'zeroTotalInvoices'
     | 'zeroQuantityUsage'
   > & { togaiTimeZone: string; zuoraTimeZone: string };
+  /** Whether usage records under v0.1's per-connection keys may exist (connections from before v2 keys). */
+  legacyUsageKeys: boolean;
 }
 
 export function syncSettingsOf(settings: ConnectionSettings): SyncSettings {
@@ -472,5 +500,6 @@ export function syncSettingsOf(settings: ConnectionSettings): SyncSettings {
       togaiTimeZone: settings.togai.timeZone,
       zuoraTimeZone: settings.zuora.timeZone,
     },
+    legacyUsageKeys: settings.usageRecordKeys !== 'v2',
   };
 }

@@ -1,6 +1,7 @@
 import type { ConnectionRecord, ConnectionSecrets, Flows, ZuoraWebhookAuth } from './model.js';
 import { CONNECTION_ID_PATTERN } from './model.js';
 import { generateSecret } from './secrets.js';
+import { invoiceSyncBound } from './settings.js';
 
 /**
  * The credentials Zuora and Togai present when they call our webhooks: generated when a
@@ -13,6 +14,8 @@ export interface WebhookCredentials {
   connectionId: string;
   /** A delivery for a flow that is off is acknowledged and starts nothing. */
   flows: Flows;
+  /** Invoice syncs in flight at once (`invoiceSyncBound`): past it, an invoice waits for the sweep. */
+  maxInFlightInvoiceSyncs: number;
   zuora: { auth: ZuoraWebhookAuth; basicUsername?: string; basicPasswords: string[]; hmacSecrets: string[] };
   togai: { hmacSecrets: string[] };
 }
@@ -45,6 +48,7 @@ export function webhookCredentialsOf(record: ConnectionRecord, now: Date): Webho
   return {
     connectionId: record.id,
     flows: settings.flows,
+    maxInFlightInvoiceSyncs: invoiceSyncBound(settings),
     zuora: {
       auth: settings.webhooks.zuoraAuth,
       basicUsername: settings.webhooks.zuoraBasicUsername,

@@ -8,6 +8,7 @@ import { togaiAccountToZuora } from './togai-account-to-zuora.js';
 import type { SyncTogaiInvoiceInput } from './togai-invoice-to-zuora.js';
 import { togaiInvoiceToZuora } from './togai-invoice-to-zuora.js';
 import { invoiceSweep } from './invoice-sweep.js';
+import { invoiceAdmission } from './invoice-admission.js';
 import type { SyncZuoraAccountInput } from './zuora-account-to-togai.js';
 import { zuoraAccountToTogai } from './zuora-account-to-togai.js';
 
@@ -16,6 +17,7 @@ export * from './zuora-account-to-togai.js';
 export * from './togai-account-to-zuora.js';
 export * from './togai-invoice-to-zuora.js';
 export * from './invoice-sweep.js';
+export * from './invoice-admission.js';
 
 /** Workflow type names: what the Web UI shows, `TzsFlow` holds and `temporal workflow start --type` takes. */
 export const FLOW = {
@@ -23,6 +25,7 @@ export const FLOW = {
   togaiAccountToZuora: togaiAccountToZuora.workflowType,
   togaiInvoiceToZuora: togaiInvoiceToZuora.workflowType,
   invoiceSweep: invoiceSweep.workflowType,
+  invoiceAdmission: invoiceAdmission.workflowType,
 } as const;
 export type FlowName = (typeof FLOW)[keyof typeof FLOW];
 
@@ -32,6 +35,7 @@ export const FLOW_CONTRACTS = {
   [FLOW.togaiAccountToZuora]: togaiAccountToZuora,
   [FLOW.togaiInvoiceToZuora]: togaiInvoiceToZuora,
   [FLOW.invoiceSweep]: invoiceSweep,
+  [FLOW.invoiceAdmission]: invoiceAdmission,
 } as const;
 
 /** One sync to start for one object, as the gateway, the sweep and backfills ask for it. */

@@ -90,10 +90,18 @@ export const invoiceSweep = {
     startToCloseTimeout: '2 minutes',
     heartbeatTimeout: '30 seconds',
   }),
-  /** Starting a batch of syncs through `startSync` (Temporal calls only), heartbeating per start. */
+  /**
+   * Starting a batch of syncs through `startSync` (Temporal calls only), heartbeating per start and
+   * while it waits for the connection's bound of syncs in flight (a month-end burst can hold a batch
+   * for many minutes; a retried batch skips what it started).
+   */
   startActivityOptions: vendorActivityOptions({
-    startToCloseTimeout: '5 minutes',
+    startToCloseTimeout: '30 minutes',
     heartbeatTimeout: '1 minute',
   }),
-  failures: [FAILURE.WorkerMisconfigured, ...VENDOR_CALL_FAILURES] as readonly FailureType[],
+  failures: [
+    FAILURE.InvalidWorkflowInput,
+    FAILURE.WorkerMisconfigured,
+    ...VENDOR_CALL_FAILURES,
+  ] as readonly FailureType[],
 } as const;

@@ -29,5 +29,9 @@ export const togaiAccountToZuora = {
   workflowId: (connectionId: string, togaiAccountId: string): string =>
     `togai-account:${connectionId}:${togaiAccountId}`,
   activityOptions: vendorActivityOptions(),
-  failures: [FAILURE.InvalidSourceData, ...VENDOR_CALL_FAILURES] as readonly FailureType[],
+  failures: [
+    FAILURE.InvalidWorkflowInput,
+    FAILURE.InvalidSourceData,
+    ...VENDOR_CALL_FAILURES,
+  ] as readonly FailureType[],
 } as const;

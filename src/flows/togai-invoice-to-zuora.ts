@@ -91,6 +91,7 @@ export const togaiInvoiceToZuora = {
   /** One vendor call per activity, retried from 1 s doubling to 1 min, for 30 min. */
   activityOptions: vendorActivityOptions(),
   failures: [
+    FAILURE.InvalidWorkflowInput,
     FAILURE.InvoiceNotGenerated,
     FAILURE.CurrencyMismatch,
     FAILURE.TotalMismatch,

@@ -30,5 +30,9 @@ export const zuoraAccountToTogai = {
     `zuora-account:${connectionId}:${zuoraAccountId}`,
   /** One vendor call per activity, retried from 1 s doubling to 1 min, for 30 min. */
   activityOptions: vendorActivityOptions(),
-  failures: [FAILURE.InvalidSourceData, ...VENDOR_CALL_FAILURES] as readonly FailureType[],
+  failures: [
+    FAILURE.InvalidWorkflowInput,
+    FAILURE.InvalidSourceData,
+    ...VENDOR_CALL_FAILURES,
+  ] as readonly FailureType[],
 } as const;

@@ -19,7 +19,15 @@ export interface ZuoraAccountDefaults {
 
 /** The loop guard: an account flow 1 created carries the Zuora id in its settings. */
 export function zuoraAccountIdFromSettings(account: TogaiAccount, namespace: string): string | undefined {
-  const setting = (account.settings ?? []).find(
+  return linkedZuoraAccountId(account.settings ?? [], namespace);
+}
+
+/** The Zuora account id a Togai account's settings name in the connection's namespace. */
+export function linkedZuoraAccountId(
+  settings: readonly { id: string; namespace: string; value: string }[],
+  namespace: string,
+): string | undefined {
+  const setting = settings.find(
     (s) => s.id === MAPPING_SETTING.zuoraAccountId && s.namespace === namespace && s.value.trim() !== '',
   );
   return setting?.value;

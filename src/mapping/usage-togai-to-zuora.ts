@@ -289,6 +289,8 @@ export interface SubscriptionCharges {
   id: string;
   number: string;
   status: string;
+  /** The subscription's currency (its account's): read by usage syncs instead of the account. */
+  currency?: string;
   charges: {
     id: string;
     number?: string;

@@ -101,6 +101,14 @@ export const FAILURE_TYPES = {
       'The worker that ran the activity lacks a dependency (e.g. a Temporal client for starting syncs)',
     action: 'Run the worker with `npm run worker` (or runWorker), then retry.',
   },
+  InvalidWorkflowInput: {
+    retryable: false,
+    raisedBy: 'workflow',
+    meaning:
+      "The workflow's input does not match its contract (src/flows): the message names each field and what it must be",
+    action:
+      'Start the workflow again with the input the message asks for (docs/architecture.md shows each input).',
+  },
   InvalidSourceData: {
     retryable: false,
     raisedBy: 'workflow',

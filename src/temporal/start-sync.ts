@@ -8,7 +8,15 @@ import {
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
-import { FLOW, syncWorkflowId, type StartSyncStatus, type SyncRequest } from '../flows/index.js';
+import {
+  FLOW,
+  invoiceAdmission,
+  syncWorkflowId,
+  type AdmitTogaiInvoicesInput,
+  type QueuedTogaiInvoice,
+  type StartSyncStatus,
+  type SyncRequest,
+} from '../flows/index.js';
 import { SA } from '../shared/search-attributes.js';
 
 export type { SyncRequest } from '../flows/index.js';
@@ -34,7 +42,8 @@ export type { SyncRequest } from '../flows/index.js';
 export interface StartSyncResult {
   workflowId: string;
   runId?: string;
-  status: StartSyncStatus;
+  /** `deferred`: an invoice sync not started because its connection has `admission.limit` in flight. */
+  status: StartSyncStatus | 'deferred';
   /** For `duplicate-delivery`: how the run this delivery started ended (FAILED, TERMINATED, ...). */
   runStatus?: string;
 }
@@ -95,6 +104,20 @@ export interface StartSyncOptions {
    * other completed run is left alone, as always.
    */
   rerun?: 'pending-usage';
+  /**
+   * Invoice syncs only: start it only while fewer than `limit` invoice syncs of the connection are
+   * running (Temporal's visibility count; eventually consistent, so concurrent starters may pass
+   * the bound by their number). Otherwise the answer is `deferred` and nothing starts.
+   */
+  admission?: { limit: number };
+}
+
+/** Running invoice syncs of a connection, as Temporal's visibility counts them. */
+export async function runningInvoiceSyncs(client: Client, connectionId: string): Promise<number> {
+  const { count } = await client.workflow.count(
+    `TzsConnectionId="${connectionId}" AND WorkflowType="${FLOW.togaiInvoiceToZuora}" AND ExecutionStatus="Running"`,
+  );
+  return count;
 }
 
 export async function startSync(
@@ -123,6 +146,11 @@ export async function startSync(
       }
     }
 
+    // Finish what was started: past the connection's bound, later invoices wait (issue 12).
+    if (options.admission && request.flow === FLOW.togaiInvoiceToZuora) {
+      const running = await runningInvoiceSyncs(client, request.input.connectionId);
+      if (running >= options.admission.limit) return { workflowId, status: 'deferred' };
+    }
     const token = randomUUID();
     try {
       const handle = await client.workflow.start(request.flow, {
@@ -156,6 +184,35 @@ export async function startSync(
       throw err;
     }
   });
+}
+
+/**
+ * Queues an invoice sync that `startSync` deferred on the connection's admission queue
+ * (src/flows/invoice-admission.ts) by signal-with-start: the queue workflow is started if none is
+ * open, and starts the sync once the connection has room. Durable from the moment this returns.
+ * Returns the queue's workflow ID.
+ */
+export async function queueInvoiceSync(
+  deps: StartSyncDeps,
+  connectionId: string,
+  invoice: QueuedTogaiInvoice,
+): Promise<string> {
+  const workflowId = invoiceAdmission.workflowId(connectionId);
+  const input: AdmitTogaiInvoicesInput = { connectionId };
+  await deps.client.connection.withDeadline(Date.now() + deps.timeoutMs, () =>
+    deps.client.workflow.signalWithStart(invoiceAdmission.workflowType, {
+      workflowId,
+      taskQueue: deps.taskQueue,
+      args: [input],
+      signal: invoiceAdmission.queueSignal,
+      signalArgs: [[invoice]],
+      typedSearchAttributes: [
+        { key: SA.connectionId, value: connectionId },
+        { key: SA.flow, value: invoiceAdmission.workflowType },
+      ],
+    }),
+  );
+  return workflowId;
 }
 
 async function describeOrUndefined(

@@ -1,11 +1,6 @@
 import { ActivityFailure, ApplicationFailure, patched } from '@temporalio/workflow';
 import { FAILURE } from '../shared/failures.js';
-
-/**
- * Workflow patch: a create that Zuora refused is confirmed by a look-up and tried once more under
- * the next key generation (issue 12). Runs from before it fail on the first refusal, as they did.
- */
-export const FRESH_KEY_AFTER_REFUSAL = 'fresh-key-after-refusal';
+import { PATCH } from './patches.js';
 
 /** The refusal of a create: Zuora's business answer, which a retry with the same key only replays. */
 export function isCreateRefusal(err: unknown): err is ActivityFailure {
@@ -30,7 +25,7 @@ export async function createOnce<T>(opts: {
   try {
     return await opts.create(0);
   } catch (err) {
-    if (!isCreateRefusal(err) || !patched(FRESH_KEY_AFTER_REFUSAL)) throw err;
+    if (!isCreateRefusal(err) || !patched(PATCH.freshKeyAfterRefusal)) throw err;
     const found = await opts.lookUp();
     if (found !== undefined) return found;
     return opts.create(1);

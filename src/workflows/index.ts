@@ -4,3 +4,4 @@ export { syncZuoraAccountToTogai } from './sync-zuora-account-to-togai.js';
 export { syncTogaiAccountToZuora } from './sync-togai-account-to-zuora.js';
 export { syncTogaiInvoiceToZuora } from './sync-togai-invoice-to-zuora.js';
 export { sweepTogaiInvoices } from './sweep-togai-invoices.js';
+export { admitTogaiInvoices } from './admit-togai-invoices.js';

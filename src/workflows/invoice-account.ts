@@ -2,6 +2,7 @@ import {
   ApplicationFailure,
   executeChild,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   sleep,
 } from '@temporalio/workflow';
@@ -15,9 +16,10 @@ import {
   type SyncTogaiAccountInput,
   type Flows,
 } from '../flows/index.js';
-import { zuoraAccountIdFromSettings } from '../mapping/togai-account-to-zuora.js';
+import { linkedZuoraAccountId } from '../mapping/togai-account-to-zuora.js';
 import { FAILURE } from '../shared/failures.js';
 import type { syncTogaiAccountToZuora } from './sync-togai-account-to-zuora.js';
+import { PATCH } from './patches.js';
 
 const acts = proxyActivities<Activities>(togaiInvoiceToZuora.activityOptions);
 
@@ -87,17 +89,21 @@ async function readLink(
   togaiAccountId: string,
   namespace: string,
 ): Promise<{ zuoraAccountId: string | undefined; settings: TogaiSetting[] }> {
-  const account = await acts.togaiGetAccount({ connectionId, accountId: togaiAccountId });
-  if (!account) {
-    throw ApplicationFailure.nonRetryable(
-      `Togai account ${togaiAccountId} does not exist`,
-      FAILURE.TogaiNotFound,
-    );
+  // The invoice names its account, so Togai has it: its settings say everything the link needs
+  // (one Togai call less per invoice; a deleted account still fails, in flow 2's child).
+  if (!patched(PATCH.fewerCallsPerInvoice)) {
+    const account = await acts.togaiGetAccount({ connectionId, accountId: togaiAccountId });
+    if (!account) {
+      throw ApplicationFailure.nonRetryable(
+        `Togai account ${togaiAccountId} does not exist`,
+        FAILURE.TogaiNotFound,
+      );
+    }
   }
   const settings = await acts.togaiListAccountSettings({
     connectionId,
     accountId: togaiAccountId,
     namespace,
   });
-  return { zuoraAccountId: zuoraAccountIdFromSettings({ ...account, settings }, namespace), settings };
+  return { zuoraAccountId: linkedZuoraAccountId(settings, namespace), settings };
 }

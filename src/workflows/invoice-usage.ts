@@ -35,6 +35,7 @@ import {
   usageRecordKeyPrefix,
   zuoraUsageCreateKey,
 } from '../shared/idempotency.js';
+import { PATCH } from './patches.js';
 
 const acts = proxyActivities<Activities>(togaiInvoiceToZuora.activityOptions);
 
@@ -54,6 +55,8 @@ export interface UsageContext {
   zuoraAccountId: string;
   /** The Togai account's settings (routing: `zuora_subscription`, `zuora_subscriptions`). */
   accountSettings: TogaiSetting[];
+  /** The Zuora account's subscriptions, when the caller read them already. */
+  subscriptions?: SubscriptionCharges[];
 }
 
 /** Zuora's refusals of one usage record that leave the rest of the invoice syncable. */
@@ -67,7 +70,7 @@ const LINE_REFUSALS: readonly string[] = [FAILURE.ZuoraBusinessError, FAILURE.Zu
  */
 export async function syncUsage(ctx: UsageContext): Promise<UsagePart> {
   // Runs started before per-account routing finish on the v0.1 rule they began with.
-  if (!patched('usage-routed-per-account')) return legacySyncUsage(ctx);
+  if (!patched(PATCH.usageRoutedPerAccount)) return legacySyncUsage(ctx);
 
   const { connectionId, invoice, settings } = ctx;
   const namespace = settings.settingsNamespace;
@@ -90,8 +93,16 @@ export async function syncUsage(ctx: UsageContext): Promise<UsagePart> {
   };
   let meters: MeterNames[] | undefined;
   // Read once per sync, only when a line needs routing: the account's subscriptions and charges.
-  let subscriptions: SubscriptionCharges[] | undefined;
+  let subscriptions: SubscriptionCharges[] | undefined = ctx.subscriptions;
 
+  // One starts-with look-up tells whether any record of this invoice exists (a rerun), so a first
+  // run does not look each line up (issue 12: fewer calls per invoice).
+  const guarded = patched(PATCH.billingGuard);
+  const fewerCalls = guarded && patched(PATCH.fewerCallsPerInvoice);
+  const legacyPossible = !fewerCalls || settings.legacyUsageKeys !== false;
+  const someExist = fewerCalls
+    ? await anyUsageRecord(connectionId, invoice.id, keyField, legacyPossible)
+    : true;
   for (const line of togaiUsageLines(invoice)) {
     let meterId = line.meterId;
     if (meterId === undefined) {
@@ -127,12 +138,14 @@ export async function syncUsage(ctx: UsageContext): Promise<UsagePart> {
     }
     // Keyed by invoice and meter only (a second connection to the same tenants finds the record);
     // records made before that carry v0.1's per-connection key and are looked up by it too.
-    const guarded = patched(BILLING_GUARD);
     const legacyKey = zuoraUsageCreateKey(connectionId, invoice.id, meterId);
     const key = guarded ? usageRecordKey(invoice.id, meterId) : legacyKey;
-    let existing = await acts.zuoraFindUsagesByField({ connectionId, field: keyField, value: key });
-    if (guarded && existing.length === 0)
-      existing = await acts.zuoraFindUsagesByField({ connectionId, field: keyField, value: legacyKey });
+    let existing: string[] = [];
+    if (someExist) {
+      existing = await acts.zuoraFindUsagesByField({ connectionId, field: keyField, value: key });
+      if (guarded && legacyPossible && existing.length === 0)
+        existing = await acts.zuoraFindUsagesByField({ connectionId, field: keyField, value: legacyKey });
+    }
     const found = existing[0];
     if (found !== undefined) {
       usage.push({ meterId, mode: mapping.mode, zuoraUsageId: found, ...figures, outcome: 'adopted' });
@@ -194,12 +207,27 @@ export async function syncUsage(ctx: UsageContext): Promise<UsagePart> {
   return { usage, skipped };
 }
 
-/**
- * Workflow patch of the guard against billing one invoice both ways (issue 10 review): usage
- * records keyed by invoice and meter, the invoice flow's look-up of usage records and the usage
- * flows' look-up of a Zuora invoice before anything is created, composite invoices skipped.
- */
-export const BILLING_GUARD = 'billing-guard';
+/** Whether any usage record of the invoice exists (today's keys, and v0.1's when possible). */
+async function anyUsageRecord(
+  connectionId: string,
+  togaiInvoiceId: string,
+  keyField: string,
+  legacyPossible: boolean,
+): Promise<boolean> {
+  const prefixes = [usageRecordKeyPrefix(togaiInvoiceId)];
+  if (legacyPossible) prefixes.push(legacyUsageKeyPrefix(connectionId, togaiInvoiceId));
+  for (const value of prefixes) {
+    const found = await acts.zuoraFindUsagesByField({
+      connectionId,
+      field: keyField,
+      value,
+      startsWith: true,
+      pageSize: 1,
+    });
+    if (found.length > 0) return true;
+  }
+  return false;
+}
 
 /** Usage lines of a Togai invoice already billed (or not) as Zuora usage records. */
 export interface UsageBilling {
@@ -219,9 +247,12 @@ export async function usageBilledAlready(
   connectionId: string,
   invoice: TogaiInvoice,
   keyField: string,
+  legacyUsageKeys = true,
 ): Promise<UsageBilling> {
   let records = 0;
-  for (const prefix of [usageRecordKeyPrefix(invoice.id), legacyUsageKeyPrefix(connectionId, invoice.id)]) {
+  const prefixes = [usageRecordKeyPrefix(invoice.id)];
+  if (legacyUsageKeys) prefixes.push(legacyUsageKeyPrefix(connectionId, invoice.id));
+  for (const prefix of prefixes) {
     const ids = await acts.zuoraFindUsagesByField({
       connectionId,
       field: keyField,

@@ -1,6 +1,6 @@
 import { ApplicationFailure, patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { InvoiceSyncSettings, ZuoraInvoiceRef } from '../activities/invoices.js';
+import type { InvoiceSyncSettings, ZuoraInvoiceRef, ZuoraInvoiceSummary } from '../activities/invoices.js';
 import type { TogaiInvoice } from '../clients/togai/schemas.js';
 import { togaiInvoiceToZuora, type InvoiceSyncResult } from '../flows/index.js';
 import {
@@ -21,12 +21,10 @@ import { equals, isZero } from '../shared/money.js';
 import { USAGE_KEY_FIELD } from '../mapping/usage-togai-to-zuora.js';
 import { invoiceMappingDefaults } from './invoice-settings.js';
 import { createOnce } from './create-once.js';
-import { BILLING_GUARD, usageBilledAlready } from './invoice-usage.js';
+import { usageBilledAlready } from './invoice-usage.js';
+import { PATCH } from './patches.js';
 
 const acts = proxyActivities<Activities>(togaiInvoiceToZuora.activityOptions);
-
-/** Workflow patch: the whole invoice at the currency's precision (issue 11) instead of v0.1's charge lines as they are. */
-const INVOICE_AT_CURRENCY_PRECISION = 'invoice-at-currency-precision';
 
 /** What the Zuora invoice part of a sync reports. */
 export type InvoicePart = Pick<
@@ -48,7 +46,7 @@ export async function ensureZuoraInvoice(
   currency: string,
 ): Promise<InvoicePart> {
   // Runs started before whole invoices at the currency's precision finish as v0.1 began them.
-  if (!patched(INVOICE_AT_CURRENCY_PRECISION))
+  if (!patched(PATCH.invoiceAtCurrencyPrecision))
     return legacyEnsureZuoraInvoice(connectionId, invoice, settings, zuoraAccountId, currency);
   const field = settings.customFields.invoiceTogaiInvoiceId;
   const mapping = invoiceMappingDefaults(settings);
@@ -75,7 +73,7 @@ export async function ensureZuoraInvoice(
     );
 
   const found = await acts.zuoraFindInvoicesByField({ connectionId, field, value: invoice.id });
-  let ref: ZuoraInvoiceRef | undefined = found[0];
+  let ref: ZuoraInvoiceSummary | undefined = found[0];
   let outcome: InvoicePart['outcome'];
   let reason: string;
   let fitted: FittedField[] = [];
@@ -99,9 +97,11 @@ export async function ensureZuoraInvoice(
     }
     // Zuora may bill this invoice's usage already (usage records from before the billing mode
     // changed, or from another connection): a Zuora invoice would bill it twice.
-    if (patched(BILLING_GUARD)) {
+    if (patched(PATCH.billingGuard)) {
       const keyField = settings.customFields.usageKey ?? USAGE_KEY_FIELD;
-      const billed = await usageBilledAlready(connectionId, invoice, keyField);
+      // Every connection to these tenants is checked under today's keys; v0.1's named a connection.
+      const legacyUsageKeys = !patched(PATCH.fewerCallsPerInvoice) || settings.legacyUsageKeys !== false;
+      const billed = await usageBilledAlready(connectionId, invoice, keyField, legacyUsageKeys);
       if (billed.records > 0 && billed.unbilled.length === 0) {
         return {
           outcome: 'already-billed',
@@ -136,8 +136,10 @@ export async function ensureZuoraInvoice(
     fitted = plan.fitted;
   }
 
-  // Read back: what Zuora holds is what counts (an adopted invoice may have been edited since).
-  const zuora = await acts.zuoraGetInvoice({ connectionId, invoiceKey: ref.id });
+  // Read back: what Zuora holds is what counts (an adopted invoice may have been edited since). An
+  // invoice this run created carries Zuora's total in the create's answer: no second call.
+  const created = outcome === 'created' && ref.amount !== undefined && patched(PATCH.fewerCallsPerInvoice);
+  const zuora = created ? ref : await acts.zuoraGetInvoice({ connectionId, invoiceKey: ref.id });
   const zuoraTotal = zuora.amount ?? '0';
   if (!equals(zuoraTotal, expected))
     throw mismatch(zuoraTotal, `Zuora invoice ${zuora.invoiceNumber ?? zuora.id} totals`);

@@ -10,6 +10,8 @@ import {
   type SweepTogaiInvoicesInput,
   type SweepTogaiInvoicesResult,
 } from '../flows/index.js';
+import { PATCH } from './patches.js';
+import { checkInput } from './input.js';
 
 /**
  * The invoice sweep (issue 6): webhooks can be missed, so a Temporal Schedule per connection runs
@@ -48,6 +50,7 @@ function previousCheckpoint(): number | undefined {
 }
 
 export async function sweepTogaiInvoices(input: SweepTogaiInvoicesInput): Promise<SweepTogaiInvoicesResult> {
+  checkInput('sweepTogaiInvoices', input);
   const { connectionId } = input;
   const pageSize = input.pageSize ?? 50;
   const pagesPerBatch = input.pagesPerBatch ?? 4;
@@ -126,7 +129,7 @@ export async function sweepTogaiInvoices(input: SweepTogaiInvoicesInput): Promis
   // Syncs that completed with usage lines waiting for a mapping run again, so those lines sync
   // once their mapping exists (runs from before this step replay without it).
   let pendingReruns: PendingRerunCounts | undefined;
-  if (disabled === undefined && patched('sweep-reruns-pending-usage')) {
+  if (disabled === undefined && patched(PATCH.sweepRerunsPendingUsage)) {
     pendingReruns = await start.restartPendingInvoiceSyncs({
       connectionId,
       closedAfter: Date.now() - (input.pendingLookbackMs ?? 7 * 24 * HOUR_MS),

@@ -8,6 +8,7 @@ import { FAILURE } from '../shared/failures.js';
 import { zuoraAccountCreateKey } from '../shared/idempotency.js';
 import { createOnce } from './create-once.js';
 import { ensureTogaiMapping, setSearchAttributes } from './account-sync-common.js';
+import { checkInput } from './input.js';
 
 const acts = proxyActivities<AccountActivities>(togaiAccountToZuora.activityOptions);
 
@@ -18,6 +19,7 @@ const acts = proxyActivities<AccountActivities>(togaiAccountToZuora.activityOpti
  * guard) or an earlier run of this flow already synced it.
  */
 export async function syncTogaiAccountToZuora(input: SyncTogaiAccountInput): Promise<AccountSyncResult> {
+  checkInput('syncTogaiAccountToZuora', input);
   const { connectionId, togaiAccountId } = input;
   setSearchAttributes({ connectionId, flow: togaiAccountToZuora.workflowType, togaiAccountId });
 

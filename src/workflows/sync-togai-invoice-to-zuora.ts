@@ -11,13 +11,12 @@ import { isSyncableInvoiceStatus, togaiInvoiceCurrency } from '../mapping/invoic
 import { FAILURE } from '../shared/failures.js';
 import { SA } from '../shared/search-attributes.js';
 import { ensureAccountLinked } from './invoice-account.js';
-import { BILLING_GUARD, syncUsage, type UsagePart } from './invoice-usage.js';
+import { syncUsage, type UsagePart } from './invoice-usage.js';
 import { ensureZuoraInvoice, type InvoicePart } from './invoice-zuora-invoice.js';
+import { PATCH } from './patches.js';
+import { checkInput } from './input.js';
 
 const acts = proxyActivities<Activities>(togaiInvoiceToZuora.activityOptions);
-
-/** Workflow patch: runs with pending usage lines record `TzsPendingSince` and `TzsPendingReruns`. */
-const PENDING_SINCE = 'pending-since';
 
 /**
  * Flows 3, 4 and 5: a generated Togai invoice becomes, by the connection's billing mode, one
@@ -29,6 +28,7 @@ const PENDING_SINCE = 'pending-since';
  * in `TzsPendingUsageLines`, and synced by a later run once their mapping exists.
  */
 export async function syncTogaiInvoiceToZuora(input: SyncTogaiInvoiceInput): Promise<InvoiceSyncResult> {
+  checkInput('syncTogaiInvoiceToZuora', input);
   const { connectionId, togaiInvoiceId } = input;
   upsertSearchAttributes([
     { key: SA.connectionId, value: connectionId },
@@ -73,7 +73,7 @@ export async function syncTogaiInvoiceToZuora(input: SyncTogaiInvoiceInput): Pro
   });
   // A composite invoice (an invoice group's) repeats its member invoices, which are MERGED and
   // synced one by one under their own accounts: syncing it as well would bill them twice.
-  if (invoice.invoiceType === 'COMPOSITE' && patched(BILLING_GUARD)) {
+  if (invoice.invoiceType === 'COMPOSITE' && patched(PATCH.billingGuard)) {
     return skipped(
       `Togai invoice ${invoice.id} is a composite (invoice group) invoice: its member invoices (status MERGED) are synced to Zuora one by one, so it is not`,
       billingMode(flows),
@@ -90,7 +90,15 @@ export async function syncTogaiInvoiceToZuora(input: SyncTogaiInvoiceInput): Pro
   const zuoraAccountId = link.zuoraAccountId;
   upsertSearchAttributes([{ key: SA.zuoraAccountId, value: zuoraAccountId }]);
 
-  const zuoraCurrency = await acts.zuoraGetAccountCurrency({ connectionId, accountKey: zuoraAccountId });
+  // Zuora bills the usage: the account's subscriptions are read anyway (routing), and carry its
+  // currency, so the account itself is not read (one call less per invoice).
+  const subscriptions =
+    !flows.invoices && usageOn && patched(PATCH.fewerCallsPerInvoice)
+      ? await acts.zuoraListSubscriptions({ connectionId, accountKey: zuoraAccountId })
+      : undefined;
+  const zuoraCurrency =
+    subscriptions?.find((s) => s.currency)?.currency ??
+    (await acts.zuoraGetAccountCurrency({ connectionId, accountKey: zuoraAccountId }));
   const togaiCurrency =
     togaiInvoiceCurrency(invoice) ?? (await togaiAccountCurrency(connectionId, togaiAccountId));
   if (!zuoraCurrency || !togaiCurrency || zuoraCurrency.toUpperCase() !== togaiCurrency.toUpperCase()) {
@@ -109,7 +117,7 @@ export async function syncTogaiInvoiceToZuora(input: SyncTogaiInvoiceInput): Pro
     : undefined;
   // Usage billing after invoice billing (the mode changed, or an operator reran an old invoice):
   // a Zuora invoice made for this Togai invoice means Zuora bills it already.
-  if (!flows.invoices && usageOn && patched(BILLING_GUARD)) {
+  if (!flows.invoices && usageOn && patched(PATCH.billingGuard)) {
     const field = settings.customFields.invoiceTogaiInvoiceId;
     const [billed] = await acts.zuoraFindInvoicesByField({ connectionId, field, value: invoice.id });
     if (billed) {
@@ -136,6 +144,7 @@ export async function syncTogaiInvoiceToZuora(input: SyncTogaiInvoiceInput): Pro
         flows,
         zuoraAccountId,
         accountSettings: link.settings,
+        ...(subscriptions !== undefined && { subscriptions }),
       })
     : { usage: [], skipped: [] };
   const pending = skippedLines.filter((s) => s.pending).length;
@@ -145,7 +154,7 @@ export async function syncTogaiInvoiceToZuora(input: SyncTogaiInvoiceInput): Pro
   ]);
   // The sweep reruns the oldest pending invoices first, backs off per rerun, and gives up after
   // its window: it reads when the lines first became pending and how often they were rerun.
-  if (pending > 0 && patched(PENDING_SINCE)) {
+  if (pending > 0 && patched(PATCH.pendingSince)) {
     const since = Date.parse(input.pending?.since ?? '');
     const reruns = input.pending?.reruns;
     upsertSearchAttributes([

@@ -15,6 +15,7 @@ import {
   setSearchAttributes,
   togaiLinkFields,
 } from './account-sync-common.js';
+import { checkInput } from './input.js';
 
 const acts = proxyActivities<AccountActivities>(zuoraAccountToTogai.activityOptions);
 
@@ -25,6 +26,7 @@ const acts = proxyActivities<AccountActivities>(zuoraAccountToTogai.activityOpti
  * never makes a second customer.
  */
 export async function syncZuoraAccountToTogai(input: SyncZuoraAccountInput): Promise<AccountSyncResult> {
+  checkInput('syncZuoraAccountToTogai', input);
   const { connectionId, zuoraAccountId } = input;
   setSearchAttributes({ connectionId, flow: zuoraAccountToTogai.workflowType, zuoraAccountId });
 

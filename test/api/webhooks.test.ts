@@ -15,8 +15,12 @@ import { SqliteConnectionStore } from '../../src/connections/sqlite-store.js';
 import type { ZuoraWebhookAuth } from '../../src/connections/model.js';
 import { SA } from '../../src/shared/search-attributes.js';
 import { togaiSignatureHeader } from '../../src/shared/togai-signature.js';
+import { ResolvingClientSource } from '../../src/activities/index.js';
+import { createSweepActivities } from '../../src/activities/sweep.js';
+import { runningInvoiceSyncs } from '../../src/temporal/start-sync.js';
 import {
   FLOW,
+  invoiceAdmission,
   togaiAccountToZuora,
   togaiInvoiceToZuora,
   zuoraAccountToTogai,
@@ -27,6 +31,7 @@ import { runsOf } from '../fixtures/webhook-workflows/activities.js';
 import { freePort } from '../helpers/ports.js';
 import { testConfig, uniqueTaskQueue, withWorker } from '../helpers/temporal.js';
 import { testEnv } from '../hooks.js';
+import { eventually } from '../helpers/wait.js';
 
 const FIXTURE_WORKFLOWS = fileURLToPath(new URL('../fixtures/webhook-workflows/index.js', import.meta.url));
 
@@ -583,6 +588,62 @@ describe('webhook routes (/webhooks, real Temporal, fixture workflows, port 0)',
       assert.equal(ignored.json['ignored'], true);
       assert.match(logs.text(), /Togai event type not synced: ignored/);
       await assertNotStarted(togaiAccountToZuora.workflowId(conn.id, 'CUS-1'));
+    });
+  });
+
+  it('an invoice past the connection\'s bound of syncs in flight is queued (200 "queued"), then started in order when room frees (issue 12)', async () => {
+    const bounded = await service.create(validInput({ name: 'Bounded', maxInFlightInvoiceSyncs: 1 }));
+    const conn: Conn = { id: bounded.connection.id, setup: bounded.setup };
+    const activities = {
+      ...fixtureActivities,
+      ...createSweepActivities({
+        clients: new ResolvingClientSource(service),
+        startSync: { client, taskQueue, timeoutMs: 10_000 },
+      }),
+    };
+    const admissionId = invoiceAdmission.workflowId(conn.id);
+    await withWorker({ taskQueue, workflowsPath: FIXTURE_WORKFLOWS, activities }, async () => {
+      try {
+        const held = `hold-${randomUUID()}`;
+        const first = await togai(conn, togaiEvent('invoice.generated', held));
+        assert.equal(first.json['status'], 'started', JSON.stringify(first.json));
+        const heldId = togaiInvoiceToZuora.workflowId(conn.id, held);
+        // Visibility sees the held run before the next deliveries are admitted against it.
+        await eventually(async () => (await runningInvoiceSyncs(client, conn.id)) === 1);
+
+        const later = [`INV-${randomUUID()}`, `INV-${randomUUID()}`];
+        const answers = [];
+        for (const id of later) answers.push(await togai(conn, togaiEvent('invoice.generated', id)));
+        for (const [i, a] of answers.entries()) {
+          assert.equal(a.status, 200);
+          assert.deepEqual(a.json, {
+            workflowId: togaiInvoiceToZuora.workflowId(conn.id, later[i] ?? ''),
+            status: 'queued',
+            admissionWorkflowId: admissionId,
+          });
+        }
+        // A redelivery while queued is queued again, and the queue keeps one entry.
+        const again = await togai(conn, togaiEvent('invoice.generated', later[0] ?? ''));
+        assert.equal(again.json['status'], 'queued');
+        for (const id of later) await assertNotStarted(togaiInvoiceToZuora.workflowId(conn.id, id));
+
+        await client.workflow.getHandle(heldId).signal('release');
+        for (const id of later) {
+          const workflowId = togaiInvoiceToZuora.workflowId(conn.id, id);
+          await eventually(() => runsOf(workflowId).length > 0, 30_000, `a run of ${workflowId}`);
+          const result = (await client.workflow.getHandle(workflowId).result()) as Record<string, unknown>;
+          assert.equal(result['trigger'], 'togai-webhook');
+          assert.equal(runsOf(workflowId).length, 1, 'one run per queued invoice');
+        }
+        const d = await client.workflow.getHandle(admissionId).describe();
+        assert.equal(d.typedSearchAttributes.get(SA.connectionId), conn.id);
+        assert.equal(d.typedSearchAttributes.get(SA.flow), FLOW.invoiceAdmission);
+      } finally {
+        await client.workflow
+          .getHandle(admissionId)
+          .terminate('test over')
+          .catch(() => undefined);
+      }
     });
   });
 

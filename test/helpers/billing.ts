@@ -202,9 +202,11 @@ export async function seedAccount(
     zuora?: false;
     subscriptions?: ChargeName[][];
     accountSettings?: ReturnType<typeof setting>[];
+    /** Names the accounts (`acct-<tag>`, Zuora `Z-<tag>`); random by default. */
+    tag?: string;
   },
 ): Promise<BillingAccount> {
-  const tag = randomBytes(4).toString('hex');
+  const tag = opts.tag ?? randomBytes(4).toString('hex');
   const account: BillingAccount = { togaiAccountId: `acct-${tag}`, tag, subscriptions: [] };
   await post(`${env.togai.url}/__admin/seed`, {
     accountPricePlans: { [account.togaiAccountId]: catalog.pricePlan },

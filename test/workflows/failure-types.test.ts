@@ -44,6 +44,12 @@ interface Scenario {
   overrides?: (w: World) => Partial<Activities>;
   /** A Togai account whose account sync is running (and never ends) while the flow runs. */
   hold?: string;
+  /**
+   * How often the workflow itself calls the activity before failing (default 1: no retry). A
+   * refused create is looked up and tried once more under a fresh key (src/workflows/create-once.ts),
+   * so it is called twice, never by the retry policy.
+   */
+  calls?: number;
 }
 
 const zuoraSync = (id: string): SyncZuoraAccountInput => ({
@@ -134,6 +140,7 @@ const SCENARIOS: Record<FailureType, Scenario> = {
     world: (w) => w.togaiAccounts.set('acct-9', togaiAccount('acct-9')),
     activity: 'zuoraCreateAccount',
     overrides: () => ({ zuoraCreateAccount: raise('ZuoraBusinessError', true) }),
+    calls: 2,
   },
   ZuoraInvalidResponse: {
     flow: FLOW.togaiInvoiceToZuora,
@@ -141,6 +148,12 @@ const SCENARIOS: Record<FailureType, Scenario> = {
     world: (w) => linkedInvoice(w),
     activity: 'zuoraGetInvoice',
     overrides: () => ({ zuoraGetInvoice: raise('ZuoraInvalidResponse', true) }),
+  },
+  InvalidWorkflowInput: {
+    flow: FLOW.togaiInvoiceToZuora,
+    // As a hand start from the CLI can look: the id under the wrong field name.
+    input: { connectionId: CONNECTION, invoiceId: 'inv-1', trigger: 'manual' },
+    world: (w) => linkedInvoice(w),
   },
   TogaiNotFound: {
     flow: FLOW.togaiAccountToZuora,
@@ -280,7 +293,7 @@ describe('Failure types: each one provoked in a real workflow (time-skipping ser
       assert.ok(failure.message.length > 0);
       if (scenario.activity) {
         assert.ok(fromActivity, 'raised by an activity');
-        assert.equal(calls, 1, `${scenario.activity} was not retried`);
+        assert.equal(calls, scenario.calls ?? 1, `${scenario.activity} was not retried by the retry policy`);
       } else {
         assert.equal(fromActivity, undefined, 'raised by the workflow itself');
         assert.equal(failure.nonRetryable, true);

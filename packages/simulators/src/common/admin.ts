@@ -4,6 +4,7 @@ import type { SimClock } from './clock.js';
 import { faultRuleSchema, type FaultRuleInput, type FaultStore } from './faults.js';
 import type { RefusalCounters } from './limits.js';
 import type { DeliveryAttempt, DeliverySummary, WebhookDispatcher } from './webhooks.js';
+import type { RequestCounter } from './requests.js';
 
 /** The reserved path prefix of every simulator's admin/inspection API. */
 export const ADMIN_PREFIX = '/__admin';
@@ -22,6 +23,8 @@ export interface AdminHandles {
   seed?(body: unknown): unknown;
   /** Extra numbers for `GET /limits` (configured limits, peak concurrency...). */
   limits?(): Record<string, unknown>;
+  /** API requests by operation (`GET /requests`, `DELETE /requests` to start counting again). */
+  requests?: RequestCounter;
   /** Simulator-specific admin routes, mounted on the same router. */
   extend?(router: Router): void;
 }
@@ -57,11 +60,17 @@ function advanceMs(body: unknown): number {
  *   GET    /clock                  {now}
  *   POST   /clock/advance          {ms}|{seconds}|{minutes}|{hours}; fires due timers
  *   GET    /limits                 refusals (429s) by kind, plus simulator extras
+ *   GET    /requests               API requests received by operation {total, byOperation}; DELETE resets
  */
 export function createAdminRouter(h: AdminHandles): Router {
   const r = express.Router();
   r.use(express.json({ limit: '10mb' }));
   r.get('/state', (_req, res) => void res.json(h.state()));
+  r.get('/requests', (_req, res) => void res.json(h.requests?.snapshot() ?? { total: 0, byOperation: {} }));
+  r.delete('/requests', (_req, res) => {
+    h.requests?.reset();
+    res.json({ ok: true });
+  });
   r.post('/reset', (_req, res) => {
     h.reset();
     res.json({ ok: true });

@@ -7,6 +7,7 @@ import { contractGuard, type ContractViolation } from '../common/contract-guard.
 import { FaultStore, faultMiddleware, type FaultResponder, type FaultRuleInput } from '../common/faults.js';
 import { FixedWindowRateLimiter, RefusalCounters } from '../common/limits.js';
 import type { OpenApiContract } from '../common/openapi.js';
+import { RequestCounter } from '../common/requests.js';
 import { listen } from '../common/server.js';
 import { WebhookDispatcher } from '../common/webhooks.js';
 import { TogaiAuth } from './auth.js';
@@ -134,6 +135,8 @@ export class TogaiSimulator {
   readonly apiToken: string;
   /** Responses that did not match the official contract: always empty unless the simulator has a bug. */
   readonly violations: ContractViolation[] = [];
+  /** API requests received, by operation (admin `GET /requests`). */
+  readonly requests: RequestCounter;
   webhookTargets: WebhookTarget[];
   readonly webhookRetry: WebhookRetryOptions;
   /**
@@ -159,6 +162,7 @@ export class TogaiSimulator {
     this.webhookTargets = z.array(webhookTargetSchema).parse(options.webhooks ?? []);
     this.webhookRetry = { ...DEFAULT_WEBHOOK_RETRY, ...options.webhookRetry };
     this.invoiceTokenCycle = undefined;
+    this.requests = new RequestCounter(contract);
     this.limiter = new FixedWindowRateLimiter(this.clock, options.rateLimitPerSecond ?? 10, 1000);
     this.ingestLimiter = new FixedWindowRateLimiter(this.clock, options.ingestRateLimitPerSecond ?? 50, 1000);
     this.storeInstance = this.freshStore();
@@ -203,6 +207,7 @@ export class TogaiSimulator {
     this.limiter.reset();
     this.ingestLimiter.reset();
     this.violations.length = 0;
+    this.requests.reset();
     this.invoiceTokenCycle = undefined;
     this.freshStore();
   }
@@ -265,8 +270,10 @@ export class TogaiSimulator {
           ingestRequestsPerSecond: this.ingestLimiter.limit,
         }),
         extend: (r) => this.adminRoutes(r),
+        requests: this.requests,
       }),
     );
+    app.use(this.requests.middleware());
     app.use(express.json({ limit: '5mb' }));
     app.use((req, res, next) => {
       if (!this.auth.authenticate(req.headers.authorization)) return sendError(res, 401, 'Unauthorized');

@@ -6,6 +6,7 @@ import { SimClock } from '../common/clock.js';
 import { contractGuard, type ContractViolation } from '../common/contract-guard.js';
 import { faultMiddleware, FaultStore } from '../common/faults.js';
 import { RefusalCounters } from '../common/limits.js';
+import { RequestCounter } from '../common/requests.js';
 import { loadContract, type OpenApiContract } from '../common/openapi.js';
 import { listen } from '../common/server.js';
 import { WebhookDispatcher } from '../common/webhooks.js';
@@ -98,6 +99,7 @@ export async function createZuoraSimulator(
   const idempotency = new IdempotencyStore(clock, resolved.idempotencyTtlMs);
   const limits = new ZuoraLimits(clock, resolved.rateLimitPerMinute, resolved.concurrencyLimit, refusals);
   const violations: ContractViolation[] = [];
+  const requests = new RequestCounter(contract);
 
   const reset = (): void => {
     ctx.state = new ZuoraState();
@@ -106,6 +108,7 @@ export async function createZuoraSimulator(
     refusals.reset();
     limits.rate.reset();
     violations.length = 0;
+    requests.reset();
     faults.set(resolved.faults);
     seedInto(ctx, resolved.seed);
   };
@@ -122,6 +125,7 @@ export async function createZuoraSimulator(
       faults,
       refusals,
       webhooks,
+      requests,
       state: () => ({
         ...ctx.state.snapshot(),
         idempotency: { keys: idempotency.size(), replays: idempotency.replays },
@@ -185,6 +189,7 @@ export async function createZuoraSimulator(
     if (track && track.length <= 64) res.setHeader('Zuora-Track-Id', track);
     next();
   });
+  app.use(requests.middleware());
   // Limits first: an injected latency is spent holding a concurrency slot, as a slow Zuora holds one.
   app.use(limits.middleware());
   app.use(
