@@ -69,6 +69,10 @@ const envSchema = z.object({
 
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).default(200),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(1).max(10_000).default(100),
+  // Sticky cache: each cached run holds its isolate state (~1 MB with the workflow bundle's
+  // objects). 250 covers the syncs in flight of several connections (each bounded by
+  // maxInFlightInvoiceSyncs); an evicted run replays its history on its next task.
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(250),
 
   INVOICE_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
   INVOICE_SWEEP_OVERLAP_SECONDS: z.coerce
@@ -118,7 +122,7 @@ export interface Config {
   /** Demo mode of `npm start` (src/demo.ts): simulators plus a sandbox connection. */
   demo: { mode: 'auto' | 'on' | 'off'; zuoraPort: number; togaiPort: number };
   webhooks: WebhookSettings;
-  worker: { maxConcurrentActivities: number; maxConcurrentWorkflowTasks: number };
+  worker: { maxConcurrentActivities: number; maxConcurrentWorkflowTasks: number; maxCachedWorkflows: number };
   /** The per-connection invoice sweep schedule (src/temporal/schedules.ts). */
   invoiceSweep: { intervalSeconds: number; overlapSeconds: number };
   /** What operators paste into Zuora and Togai: webhook URLs are built on it. */
@@ -203,6 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     worker: {
       maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTasks: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+      maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     },
     invoiceSweep: {
       intervalSeconds: e.INVOICE_SWEEP_INTERVAL_SECONDS,

@@ -1,3 +1,5 @@
+import { readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -12,6 +14,38 @@ import { installRuntime } from './temporal/runtime.js';
 import { ensureInvoiceSweepSchedules, sweepScheduleSettings } from './temporal/schedules.js';
 
 export const PRODUCTION_WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.js', import.meta.url));
+/** Written by `npm run build` (src/devtools/build-workflow-bundle.ts): dist/workflow-bundle.js. */
+export const PREBUILT_WORKFLOW_BUNDLE = fileURLToPath(new URL('../workflow-bundle.js', import.meta.url));
+
+/** Compiled folders whose modules the workflow bundle can contain. */
+const WORKFLOW_SOURCE_DIRS = ['workflows', 'flows', 'mapping', 'shared'];
+
+/**
+ * The prebuilt bundle when it is newer than every compiled module it could contain (a `tsc` run
+ * without the bundle step leaves it stale: then the worker bundles itself, as it always could).
+ */
+export function prebuiltWorkflowBundle(): { codePath: string } | undefined {
+  let bundleTime: number;
+  try {
+    bundleTime = statSync(PREBUILT_WORKFLOW_BUNDLE).mtimeMs;
+  } catch {
+    return undefined;
+  }
+  const dist = dirname(PRODUCTION_WORKFLOWS_PATH);
+  for (const dir of WORKFLOW_SOURCE_DIRS) {
+    const root = join(dist, '..', dir);
+    let entries: string[];
+    try {
+      entries = readdirSync(root, { recursive: true }) as string[];
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      if (entry.endsWith('.js') && statSync(join(root, entry)).mtimeMs > bundleTime) return undefined;
+    }
+  }
+  return { codePath: PREBUILT_WORKFLOW_BUNDLE };
+}
 
 export interface CreateWorkerOptions {
   config: Config;
@@ -32,13 +66,21 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     connection: options.connection,
     namespace: config.temporal.namespace,
     taskQueue: options.taskQueue ?? config.temporal.taskQueue,
-    ...(options.workflowBundle
-      ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: options.workflowsPath ?? PRODUCTION_WORKFLOWS_PATH }),
+    ...workflowCode(options),
     activities: options.activities ?? (options.activityDeps ? createActivities(options.activityDeps) : {}),
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
+    maxCachedWorkflows: config.worker.maxCachedWorkflows,
   });
+}
+
+function workflowCode(
+  options: CreateWorkerOptions,
+): { workflowBundle: WorkflowBundleWithSourceMap | { codePath: string } } | { workflowsPath: string } {
+  if (options.workflowBundle) return { workflowBundle: options.workflowBundle };
+  if (options.workflowsPath) return { workflowsPath: options.workflowsPath };
+  const prebuilt = prebuiltWorkflowBundle();
+  return prebuilt ? { workflowBundle: prebuilt } : { workflowsPath: PRODUCTION_WORKFLOWS_PATH };
 }
 
 /**

@@ -35,6 +35,9 @@ export type { SyncRequest } from '../flows/index.js';
  *   run failed (its failure is for an operator or a sweep to retry, not for a looping sender).
  *   Another delivery for the same object after a failure does start a new run: that is the retry.
  *
+ * - A first start for an object costs one call (`REJECT_DUPLICATE`, no run under the ID yet); only
+ *   when a run exists are the rules above applied, from a describe of the latest run.
+ *
  * The status says what happened: `started`, `already-running`, `already-completed`, or
  * `duplicate-delivery` (this delivery already started the latest run, which ended without success).
  */
@@ -128,8 +131,36 @@ export async function startSync(
   const { client } = deps;
   const { workflowId, deliveryId, searchAttributes } = plan(request);
   return client.connection.withDeadline(Date.now() + deps.timeoutMs, async () => {
-    // Answering from the latest run first saves a start for the common redelivery, and is the only
-    // place a delivery's own earlier (failed) run can be recognised.
+    // Past the connection's bound, invoice syncs wait (issue 12): counted once per start.
+    const admitted =
+      !options.admission ||
+      request.flow !== FLOW.togaiInvoiceToZuora ||
+      (await runningInvoiceSyncs(client, request.input.connectionId)) < options.admission.limit;
+
+    // The common case of a burst, a first start for the object: one call. REJECT_DUPLICATE refuses
+    // when any run exists under the ID, and then the full rules below decide.
+    if (admitted && options.rerun === undefined) {
+      try {
+        const handle = await client.workflow.start(request.flow, {
+          workflowId,
+          taskQueue: deps.taskQueue,
+          args: [request.input],
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+          typedSearchAttributes: searchAttributes,
+          memo: {
+            [MEMO_START_TOKEN]: randomUUID(),
+            ...(deliveryId !== undefined ? { [MEMO_DELIVERY_ID]: deliveryId } : {}),
+          },
+        });
+        return { workflowId, runId: handle.firstExecutionRunId, status: 'started' };
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+    }
+
+    // Answering from the latest run first is the only place a delivery's own earlier (failed)
+    // run can be recognised.
     const latest = await describeOrUndefined(client, workflowId);
     let reusePolicy: WorkflowIdReusePolicy = WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY;
     if (latest) {
@@ -145,12 +176,7 @@ export async function startSync(
         return { workflowId, runId: latest.runId, status: 'duplicate-delivery', runStatus: status };
       }
     }
-
-    // Finish what was started: past the connection's bound, later invoices wait (issue 12).
-    if (options.admission && request.flow === FLOW.togaiInvoiceToZuora) {
-      const running = await runningInvoiceSyncs(client, request.input.connectionId);
-      if (running >= options.admission.limit) return { workflowId, status: 'deferred' };
-    }
+    if (!admitted) return { workflowId, status: 'deferred' };
     const token = randomUUID();
     try {
       const handle = await client.workflow.start(request.flow, {
