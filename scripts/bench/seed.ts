@@ -45,6 +45,44 @@ export async function seedBurst(
   n: number,
   progress: SeedProgress = () => undefined,
 ): Promise<string[]> {
+  const tags = await seedLinkedAccounts(zuoraUrl, togaiUrl, n);
+  const invoices: string[] = [];
+  for (let from = 0; from < n; from += 250) {
+    invoices.push(...(await closeCycles(togaiUrl, tags.slice(from, from + 250))));
+    progress(invoices.length, n);
+  }
+  return invoices;
+}
+
+/** The usage each seeded account has on each meter: what its Zuora usage records must carry. */
+export function expectedQuantities(tag: string): Record<string, string> {
+  const t = Number(tag);
+  return {
+    'um.bench.calls': String(1 + (t % 4)),
+    'um.bench.seats': '1',
+    'um.bench.gb': `${(t % 97) + 1}.25`,
+  };
+}
+
+/** Closes the cycles of the seeded accounts with these tags; returns their invoices' ids in order. */
+export async function closeCycles(togaiUrl: string, tags: string[]): Promise<string[]> {
+  const invoices: string[] = [];
+  for (const t of tags) {
+    const closed = (await post(`${togaiUrl}/__admin/close-cycle`, { accountId: `acct-bench-${t}` })) as {
+      invoices: { id: string }[];
+    };
+    const id = closed.invoices[0]?.id;
+    if (id === undefined) throw new Error(`acct-bench-${t}: the closed cycle made no invoice`);
+    invoices.push(id);
+  }
+  return invoices;
+}
+
+/**
+ * The catalog, and `n` linked accounts with usage on every meter (cycles still open); returns
+ * their tags (`000000`, `000001`, …).
+ */
+export async function seedLinkedAccounts(zuoraUrl: string, togaiUrl: string, n: number): Promise<string[]> {
   await post(`${togaiUrl}/__admin/seed`, {
     usageMeters: METERS.map((m) => ({
       id: `um.bench.${m.key}`,
@@ -73,7 +111,7 @@ export async function seedBurst(
   });
 
   const BATCH = 250;
-  const invoices: string[] = [];
+  const all: string[] = [];
   for (let from = 0; from < n; from += BATCH) {
     const tags = Array.from({ length: Math.min(BATCH, n - from) }, (_, i) =>
       String(from + i).padStart(6, '0'),
@@ -126,7 +164,7 @@ export async function seedBurst(
     });
     const timestamp = new Date().toISOString();
     const events = tags.flatMap((t) => [
-      ...Array.from({ length: 1 + (Number(t) % 4) }, (_, i) => ({
+      ...Array.from({ length: Number(expectedQuantities(t)['um.bench.calls']) }, (_, i) => ({
         schemaName: 'bench_calls',
         id: `calls-${t}-${i}`,
         timestamp,
@@ -147,7 +185,7 @@ export async function seedBurst(
         id: `gb-${t}`,
         timestamp,
         accountId: `acct-bench-${t}`,
-        attributes: [{ name: 'gigabytes', value: `${(Number(t) % 97) + 1}.25` }],
+        attributes: [{ name: 'gigabytes', value: expectedQuantities(t)['um.bench.gb'] ?? '0' }],
         dimensions: {},
       },
     ]);
@@ -159,17 +197,9 @@ export async function seedBurst(
         { authorization: `Bearer ${DEFAULT_API_TOKEN}` },
       );
     }
-    for (const t of tags) {
-      const closed = (await post(`${togaiUrl}/__admin/close-cycle`, { accountId: `acct-bench-${t}` })) as {
-        invoices: { id: string }[];
-      };
-      const id = closed.invoices[0]?.id;
-      if (id === undefined) throw new Error(`acct-bench-${t}: the closed cycle made no invoice`);
-      invoices.push(id);
-    }
-    progress(invoices.length, n);
+    all.push(...tags);
   }
-  return invoices;
+  return all;
 }
 
 /** The Zuora usage key of each of an invoice's records, as the flow writes it (`tzs2:usage:<inv>:<meter>`). */

@@ -26,13 +26,16 @@ export function calendarDate(instant: string, zone: string): string {
 
 /**
  * The inclusive last day of a half-open period ending at `endExclusive`: the day before when the
- * end is a midnight of `zone`, else the end's own day (a period cut mid-day still covers it).
+ * end is the start of a day in `zone`, else the end's own day (a period cut mid-day still covers
+ * it). The start of a day is not always 00:00: where a DST change skips midnight (America/Santiago
+ * on 2026-09-06, Asia/Beirut, America/Havana) the day begins at 01:00, and a period ending there
+ * still ends the day before.
  */
 export function inclusiveEndDate(endExclusive: string, zone: string): string {
   const at = DateTime.fromISO(endExclusive, { zone: 'utc' }).setZone(zone);
   if (!at.isValid) throw new RangeError(`Not an ISO date-time: ${endExclusive}`);
-  const midnight = at.hour === 0 && at.minute === 0 && at.second === 0 && at.millisecond === 0;
-  return (midnight ? at.minus({ days: 1 }) : at).toISODate() ?? '';
+  const startOfDay = at.toMillis() === at.startOf('day').toMillis();
+  return (startOfDay ? at.minus({ days: 1 }) : at).toISODate() ?? '';
 }
 
 /** A Togai invoice's billing period as Zuora's inclusive calendar dates, in Togai's zone. */

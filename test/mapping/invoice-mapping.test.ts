@@ -414,6 +414,42 @@ describe('Invoice mapping (Togai invoice → Zuora standalone invoice)', () => {
       { start: '2026-11-01', end: '2026-11-01' },
     );
   });
+
+  it('periods across DST changes, including days whose midnight does not exist', () => {
+    // Auckland's April cycle: starts at NZDT midnight (+13), ends at NZST midnight (+12).
+    assert.deepEqual(
+      billingPeriod(
+        invoice({ startDate: '2026-03-31T11:00:00Z', endDate: '2026-04-30T12:00:00Z' }),
+        'Pacific/Auckland',
+      ),
+      { start: '2026-04-01', end: '2026-04-30' },
+    );
+    // Auckland's September cycle: DST begins on 2026-09-27, inside the cycle.
+    assert.deepEqual(
+      billingPeriod(
+        invoice({ startDate: '2026-08-31T12:00:00Z', endDate: '2026-09-30T11:00:00Z' }),
+        'Pacific/Auckland',
+      ),
+      { start: '2026-09-01', end: '2026-09-30' },
+    );
+    // Chile skips 2026-09-06 00:00 (clocks go from 24:00 to 01:00): that day begins at 01:00
+    // (04:00Z), and a cycle ending there ends on the 5th.
+    assert.deepEqual(
+      billingPeriod(
+        invoice({ startDate: '2026-08-06T04:00:00Z', endDate: '2026-09-06T04:00:00Z' }),
+        'America/Santiago',
+      ),
+      { start: '2026-08-06', end: '2026-09-05' },
+    );
+    // Los Angeles' November: PDT at the start, PST at the end.
+    assert.deepEqual(
+      billingPeriod(
+        invoice({ startDate: '2026-11-01T07:00:00Z', endDate: '2026-12-01T08:00:00Z' }),
+        'America/Los_Angeles',
+      ),
+      { start: '2026-11-01', end: '2026-11-30' },
+    );
+  });
 });
 
 describe('Usage mapping (Togai usage lines → Zuora usage records)', () => {
