@@ -22,6 +22,8 @@ ENV NODE_ENV=production TZS_MODE=production DATA_DIR=/data
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
+# The workflows bundled at build time: the worker loads it instead of running webpack at start.
+COPY --from=build /app/dist/workflow-bundle.js ./dist/workflow-bundle.js
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 3000

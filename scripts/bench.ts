@@ -30,7 +30,17 @@ import { createLogger } from '../src/logger.js';
 import { USAGE_KEY_FIELD } from '../src/mapping/usage-togai-to-zuora.js';
 import { togaiSignatureHeader } from '../src/shared/togai-signature.js';
 import { completionChartSvg } from './bench/chart.js';
-import { child, freePort, json, lanes, stop, WORKER_NODE_FLAGS } from './bench/harness.js';
+import {
+  child,
+  freePort,
+  json,
+  lanes,
+  register,
+  runCleanups,
+  settle,
+  stop,
+  WORKER_NODE_FLAGS,
+} from './bench/harness.js';
 import { Sampler } from './bench/proc.js';
 import { seedBurst, USAGE_LINES_PER_INVOICE } from './bench/seed.js';
 
@@ -79,7 +89,6 @@ const pct = (sorted: number[], p: number): number =>
 
 async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'tzs-bench-'));
-  const cleanups: (() => Promise<unknown>)[] = [];
   const started = new Date();
   try {
     // Temporal
@@ -95,19 +104,19 @@ async function main(): Promise<void> {
         uiPort: await freePort(),
         log,
       });
-      cleanups.push(() => server.stop());
+      register(() => server.stop());
       address = server.address;
       serverPid = server.process.pid;
     }
     const clientConnection = await Connection.connect({ address });
-    cleanups.push(() => clientConnection.close());
+    register(() => clientConnection.close());
     const client = new Client({ connection: clientConnection });
 
     // Simulators at their default limits, a fixed latency on every call
     const latency = [{ latencyMs: LATENCY }];
     const zuora = await startZuoraSimulator({ faults: latency });
     const togai = await startTogaiSimulator({ faults: latency });
-    cleanups.push(() => Promise.allSettled([zuora.close(), togai.close()]));
+    register(() => Promise.allSettled([zuora.close(), togai.close()]));
 
     // The connection, in the store the worker and the gateway open
     const gatewayPort = await freePort();
@@ -157,9 +166,9 @@ async function main(): Promise<void> {
       (out) => out.includes('worker started'),
       opts.workerNodeOptions?.split(/\s+/).filter(Boolean) ?? WORKER_NODE_FLAGS,
     );
-    cleanups.push(() => stop(worker));
+    register(() => stop(worker));
     const gateway = await child('dist/src/gateway.js', env, (out) => out.includes('gateway listening'));
-    cleanups.push(() => stop(gateway));
+    register(() => stop(gateway));
     const samplers = {
       worker: new Sampler(worker.pid ?? 0),
       gateway: new Sampler(gateway.pid ?? 0),
@@ -174,26 +183,28 @@ async function main(): Promise<void> {
     const webhookAnswers: Record<string, number> = {};
     const sweep = client.schedule.getHandle(invoiceSweep.scheduleId(connectionId));
     await sweep.trigger(ScheduleOverlapPolicy.SKIP);
-    const webhooks = lanes(share, 20, async (id) => {
-      const body = JSON.stringify({
-        eventId: `evt_${randomUUID()}`,
-        eventType: 'invoice.generated',
-        eventTime: new Date().toISOString(),
-        entityId: id,
-        entity: { id },
-      });
-      const res = await fetch(`http://127.0.0.1:${gatewayPort}/webhooks/togai/${connectionId}`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'togai-signature': togaiSignatureHeader(togaiSecret, body, Math.floor(Date.now() / 1000)),
-        },
-        body,
-      });
-      const answer = (await res.json()) as { status?: string };
-      const key = `${res.status} ${answer.status ?? ''}`.trim();
-      webhookAnswers[key] = (webhookAnswers[key] ?? 0) + 1;
-    });
+    const webhooks = settle(
+      lanes(share, 20, async (id) => {
+        const body = JSON.stringify({
+          eventId: `evt_${randomUUID()}`,
+          eventType: 'invoice.generated',
+          eventTime: new Date().toISOString(),
+          entityId: id,
+          entity: { id },
+        });
+        const res = await fetch(`http://127.0.0.1:${gatewayPort}/webhooks/togai/${connectionId}`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'togai-signature': togaiSignatureHeader(togaiSecret, body, Math.floor(Date.now() / 1000)),
+          },
+          body,
+        });
+        const answer = (await res.json()) as { status?: string };
+        const key = `${res.status} ${answer.status ?? ''}`.trim();
+        webhookAnswers[key] = (webhookAnswers[key] ?? 0) + 1;
+      }),
+    );
 
     const deadline = t0 + Number(opts.timeoutMinutes) * 60_000;
     let lastReport = t0;
@@ -222,7 +233,8 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 500));
     }
     const wall = (Date.now() - t0) / 1000;
-    await webhooks;
+    const sent = await webhooks;
+    if (!sent.ok) throw sent.error;
     const resources = Object.fromEntries(Object.entries(samplers).map(([k, s]) => [k, s.stop()]));
     const zuoraCalls = await json<{ total: number; byOperation: Record<string, number> }>(
       `${zuora.url}/__admin/requests`,
@@ -261,10 +273,10 @@ async function main(): Promise<void> {
       env: { ...env, LOG_LEVEL: 'warn', BENCH_NOOP_TASK_QUEUE: noopQueue },
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
-    cleanups.push(() => stop(noopWorker));
+    register(() => stop(noopWorker));
     await new Promise((r) => noopWorker.once('message', r));
     const serverCeilingSampler = serverPid !== undefined ? new Sampler(serverPid) : undefined;
-    const handles: Promise<unknown>[] = [];
+    const handles: ReturnType<typeof settle>[] = [];
     const ceilingStart = Date.now();
     await lanes(
       Array.from({ length: M }, (_, i) => i),
@@ -274,11 +286,12 @@ async function main(): Promise<void> {
           taskQueue: noopQueue,
           workflowId: `bench-noop-${noopQueue}-${i}`,
         });
-        handles.push(h.result());
+        handles.push(settle(h.result()));
       },
     );
     const startRate = M / ((Date.now() - ceilingStart) / 1000);
-    await Promise.all(handles);
+    const failedNoops = (await Promise.all(handles)).filter((r) => !r.ok).length;
+    if (failedNoops > 0) throw new Error(`${failedNoops} no-op workflows failed`);
     const ceilingRate = M / ((Date.now() - ceilingStart) / 1000);
     const serverCeilingCpu = serverCeilingSampler?.stop();
     await stop(noopWorker);
@@ -294,7 +307,7 @@ async function main(): Promise<void> {
       },
       (out) => out.includes('gateway listening'),
     );
-    cleanups.push(() => stop(idleGateway));
+    register(() => stop(idleGateway));
     const G = Number(opts.gatewayRequests);
     const event = (): string => {
       const id = `acct-gw-${randomUUID()}`;
@@ -330,15 +343,18 @@ async function main(): Promise<void> {
     const ackRate = G / ((Date.now() - ackStart) / 1000);
     // Open loop at half the bare client's start rate for 10 s: latency as a sender sees it.
     const offered = startRate / 2;
-    const fixedLatencies: Promise<number>[] = [];
+    const fixedLatencies: ReturnType<typeof settle<number>>[] = [];
     const loadStart = performance.now();
     for (let i = 0; i < Math.round(offered * 10); i++) {
       const due = loadStart + (i * 1000) / offered;
       const wait = due - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      fixedLatencies.push(send());
+      fixedLatencies.push(settle(send()));
     }
-    const gwLatencies = (await Promise.all(fixedLatencies)).sort((a, b) => a - b);
+    const gwResults = await Promise.all(fixedLatencies);
+    const gwFailed = gwResults.filter((r) => !r.ok).length;
+    if (gwFailed > 0) throw new Error(`${gwFailed} webhooks were refused at the fixed load`);
+    const gwLatencies = gwResults.flatMap((r) => (r.ok ? [r.value] : [])).sort((a, b) => a - b);
     await stop(idleGateway);
 
     const f = {
@@ -453,7 +469,7 @@ async function main(): Promise<void> {
       say('\nwrote the figures into docs/benchmarks.md (between its markers) and docs/benchmarks.svg');
     }
   } finally {
-    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    await runCleanups();
     rmSync(tmp, { recursive: true, force: true });
   }
 }

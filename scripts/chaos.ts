@@ -34,7 +34,7 @@ import { FLOW } from '../src/flows/index.js';
 import { createLogger } from '../src/logger.js';
 import { MAPPING_SETTING } from '../src/mapping/zuora-account-to-togai.js';
 import { USAGE_KEY_FIELD } from '../src/mapping/usage-togai-to-zuora.js';
-import { child, freePort, json, stop, WORKER_NODE_FLAGS } from './bench/harness.js';
+import { child, freePort, json, register, runCleanups, stop, WORKER_NODE_FLAGS } from './bench/harness.js';
 import { closeCycles, expectedQuantities, seedLinkedAccounts } from './bench/seed.js';
 
 const opts = new Command('chaos')
@@ -104,7 +104,6 @@ async function putFaults(url: string, rules: object[]): Promise<void> {
 
 async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'tzs-chaos-'));
-  const cleanups: (() => Promise<unknown>)[] = [];
   const events: string[] = [];
   const note = (e: string): void => {
     events.push(e);
@@ -126,20 +125,19 @@ async function main(): Promise<void> {
       server = await startDevServer(serverOptions);
       address = server.address;
     }
-    cleanups.push(() => server?.stop() ?? Promise.resolve());
+    register(() => server?.stop() ?? Promise.resolve());
     const clientConnection = await Connection.connect({ address });
-    cleanups.push(() => clientConnection.close());
+    register(() => clientConnection.close());
     const client = new Client({ connection: clientConnection });
 
     const zuora = await startZuoraSimulator({});
     const togai = await startTogaiSimulator({ webhookRetry: { maxAttempts: 10, retryBaseMs: 1000 } });
-    cleanups.push(() => Promise.allSettled([zuora.close(), togai.close()]));
+    register(() => Promise.allSettled([zuora.close(), togai.close()]));
 
     const gatewayPorts = await Promise.all(Array.from({ length: Number(opts.gateways) }, () => freePort()));
     const gatewayPort = gatewayPorts[0] ?? 0;
     const schema = `chaos_${randomUUID().slice(0, 8)}`;
     const env: NodeJS.ProcessEnv = {
-      ...(opts.databaseUrl && { DATABASE_URL: opts.databaseUrl, DATABASE_SCHEMA: schema }),
       ...process.env,
       TEMPORAL_ADDRESS: address,
       DATA_DIR: join(tmp, 'data'),
@@ -150,6 +148,10 @@ async function main(): Promise<void> {
       PUBLIC_BASE_URL: `http://127.0.0.1:${gatewayPort}`,
       INVOICE_SWEEP_INTERVAL_SECONDS: '15',
     };
+    // The store is the one asked for, never one inherited from the caller's environment.
+    delete env['DATABASE_URL'];
+    delete env['DATABASE_SCHEMA'];
+    if (opts.databaseUrl) Object.assign(env, { DATABASE_URL: opts.databaseUrl, DATABASE_SCHEMA: schema });
     const connections = await openConnections(loadConfig(env), log, createDefaultVerifier());
     const { connection, setup } = await connections.service.create({
       name: 'Chaos',
@@ -165,7 +167,7 @@ async function main(): Promise<void> {
     await connections.close();
     if (opts.databaseUrl) {
       const url = opts.databaseUrl;
-      cleanups.push(async () => {
+      register(async () => {
         const db = new pg.Client({ connectionString: url });
         await db.connect();
         await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
@@ -190,8 +192,8 @@ async function main(): Promise<void> {
         ),
       );
     }
-    cleanups.push(() => Promise.all(gateways.map((g) => stop(g))));
-    cleanups.push(() => Promise.all(workers.map((w) => stop(w))));
+    register(() => Promise.all(gateways.map((g) => stop(g))));
+    register(() => Promise.all(workers.map((w) => stop(w))));
 
     // Senders point at the gateway only now, so seeding fired no event.
     const put = (url: string, body: unknown) =>
@@ -294,7 +296,9 @@ async function main(): Promise<void> {
         }
         bursts++;
       }
-      if (!calm && !restarted && server && serverOptions && opts.serverRestart && now - t0 > 20_000) {
+      // A third of the way in: when a third of the syncs are present.
+      const third = (verdict?.present ?? 0) >= SYNCS / 3;
+      if (!calm && !restarted && server && serverOptions && opts.serverRestart && third) {
         restarted = true;
         note(`${((now - t0) / 1000).toFixed(0)} s: Temporal server stopped`);
         await server.stop();
@@ -473,7 +477,7 @@ async function main(): Promise<void> {
       return { present, missing, duplicates, wrongUsage, unmapped, problems };
     }
   } finally {
-    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    await runCleanups();
     rmSync(tmp, { recursive: true, force: true });
   }
 }

@@ -35,13 +35,23 @@ export async function child(
   });
   let out = '';
   await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`${entry} was not ready within 3 minutes:\n${out}`));
+    }, 180_000);
     const onData = (chunk: Buffer): void => {
       out = (out + chunk.toString()).slice(-20_000);
-      if (ready(out)) resolve();
+      if (ready(out)) {
+        clearTimeout(timer);
+        resolve();
+      }
     };
     proc.stdout?.on('data', onData);
     proc.stderr?.on('data', onData);
-    proc.once('exit', (code) => reject(new Error(`${entry} exited (${code}) before it was ready:\n${out}`)));
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${entry} exited (${code}) before it was ready:\n${out}`));
+    });
   });
   proc.removeAllListeners('exit');
   // Keep draining so the child never blocks on a full pipe.
@@ -53,7 +63,7 @@ export async function child(
 }
 
 export async function stop(proc: ChildProcess | undefined): Promise<void> {
-  if (!proc || proc.exitCode !== null) return;
+  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
   const exited = new Promise((r) => proc.once('exit', r));
   proc.kill('SIGTERM');
   await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
@@ -73,4 +83,29 @@ export async function lanes<T>(items: T[], n: number, task: (item: T) => Promise
 export async function json<T>(url: string, init?: RequestInit): Promise<T> {
   const res = await fetch(url, init);
   return (await res.json()) as T;
+}
+
+/**
+ * Cleanups run on the way out, also on Ctrl-C or SIGTERM, so no worker, gateway or server is left
+ * behind. `register` adds one (run in reverse order); `runCleanups` runs them once.
+ */
+const cleanups: (() => Promise<unknown>)[] = [];
+export function register(cleanup: () => Promise<unknown>): void {
+  cleanups.push(cleanup);
+}
+export async function runCleanups(): Promise<void> {
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void runCleanups().finally(() => process.exit(130));
+  });
+}
+
+/** A promise's outcome as a value, so one kept for later never becomes an unhandled rejection. */
+export function settle<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  return p.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
 }

@@ -116,18 +116,17 @@ export function createInvoiceActivities(source: ClientSource, caches: ReadCaches
       connectionId,
       accountKey,
     }: ConnectionInput & { accountKey: string }): Promise<string | undefined> {
-      // Zuora fixes an account's currency at creation: read once per account and TTL.
-      const currency = await caches.read(
-        caches.accountCurrency,
-        `${connectionId}\n${accountKey}`,
-        async () => {
-          const { zuora } = await clients(connectionId);
-          const account = await callVendor(() => zuora.getAccount(accountKey));
-          // '' (no currency) is not cached as a value worth keeping long, but is harmless to keep.
-          return account.billingAndPayment?.currency ?? '';
-        },
-      );
-      return currency === '' ? undefined : currency;
+      // Read once per account and TTL (src/activities/read-cache.ts says why that is safe).
+      const key = `${connectionId}\n${accountKey}`;
+      const currency = await caches.read(caches.accountCurrency, key, async () => {
+        const { zuora } = await clients(connectionId);
+        const account = await callVendor(() => zuora.getAccount(accountKey));
+        return account.billingAndPayment?.currency ?? '';
+      });
+      if (currency !== '') return currency;
+      // No currency yet: an operator may be setting one; ask Zuora again next time.
+      caches.accountCurrency.delete(key);
+      return undefined;
     },
 
     /** Invoices whose custom field equals `value` (the field must be filterable in Zuora). */

@@ -8,13 +8,15 @@ import { LRUCache } from 'lru-cache';
  *
  * - a usage meter's settings (its Zuora mapping): a change reaches syncs within the TTL (default
  *   60 s; the sweep's reruns of pending lines wait at least 5 minutes);
- * - a Zuora account's currency: Zuora fixes it when the account is created.
+ * - a Zuora account's currency: Zuora fixes it once the account has transactions (before, an
+ *   operator may still change it to cure a CurrencyMismatch: hence 5 minutes, and an account
+ *   without a currency is never kept).
  */
 
 export interface ReadCacheOptions {
   /** Usage meter settings, per connection, namespace and meter. Default 60 s. */
   meterSettingsTtlMs?: number;
-  /** Zuora account currencies, per connection and account. Default 1 hour. */
+  /** Zuora account currencies, per connection and account. Default 5 minutes. */
   accountCurrencyTtlMs?: number;
   /** Entries per cache. Default 10,000. */
   max?: number;
@@ -41,7 +43,7 @@ export class ReadCaches {
   constructor(options: ReadCacheOptions = {}) {
     const max = options.max ?? 10_000;
     this.meterSettings = cache(options.meterSettingsTtlMs ?? 60_000, max);
-    this.accountCurrency = cache(options.accountCurrencyTtlMs ?? 3_600_000, max);
+    this.accountCurrency = cache(options.accountCurrencyTtlMs ?? 300_000, max);
   }
 
   /** The cached value of `key`, or `load()`'s (shared by concurrent callers); failures are not kept. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { heartbeat, log, sleep } from '@temporalio/activity';
+import { heartbeat, log } from '@temporalio/activity';
 import { callVendor } from '../clients/errors.js';
 import { TOGAI_MAX_INVOICE_PAGE_SIZE } from '../clients/togai/client.js';
 import { ApplicationFailure } from '@temporalio/common';
@@ -8,14 +8,13 @@ import {
   FLOW,
   type PendingRerunCounts,
   type StartCounts,
-  type StartSyncStatus,
-  type SyncRequest,
+  type QueuedTogaiInvoice,
   type SweptInvoiceStatus,
 } from '../flows/index.js';
 import { FAILURE } from '../shared/failures.js';
 import { SA } from '../shared/search-attributes.js';
 import { deleteInvoiceSweepSchedule } from '../temporal/schedules.js';
-import { startSync, type StartSyncDeps, type StartSyncOptions } from '../temporal/start-sync.js';
+import { queueInvoiceSyncs, startSync, type StartSyncDeps } from '../temporal/start-sync.js';
 import { invoiceSyncBound } from '../connections/settings.js';
 import type { ClientSource } from './connection-clients.js';
 
@@ -114,7 +113,22 @@ export interface StartInvoiceSyncsRequest {
   concurrency: number;
   /** What asked for these syncs (default `sweep`; the admission queue passes `togai-webhook`). */
   trigger?: 'sweep' | 'togai-webhook';
+  /** The invoices with the Togai event that announced each (the admission queue); wins over `invoiceIds`. */
+  invoices?: QueuedTogaiInvoice[];
+  /**
+   * At the connection's bound: `queue` (default) hands the rest to the admission queue;
+   * `return` gives them back in `deferred` (the queue itself).
+   */
+  whenFull?: 'queue' | 'return';
 }
+
+/** What `startInvoiceSyncs` did: each start's answer, and what the bound held back. */
+export type StartInvoiceSyncsResult = StartCounts & {
+  /** Handed to the connection's admission queue (`whenFull: 'queue'`). */
+  queued?: number;
+  /** Not started, in order (`whenFull: 'return'`). */
+  deferred?: QueuedTogaiInvoice[];
+};
 
 export interface SweepActivityDeps {
   clients: ClientSource;
@@ -191,33 +205,47 @@ export function createSweepActivities(deps: SweepActivityDeps) {
       return { invoiceIds: ids, seenTokens: [...tokens], ...(nextToken !== undefined && { nextToken }) };
     },
 
-    async startInvoiceSyncs(req: StartInvoiceSyncsRequest): Promise<StartCounts> {
+    /**
+     * Starts the sync of each invoice through `startSync`, in order, within the connection's bound
+     * of syncs in flight (`invoiceSyncBound`). Never waits for room: from the first invoice the
+     * bound defers, the rest are either queued on the connection's admission queue (`whenFull:
+     * 'queue'`, the sweep: it goes on listing) or returned in `deferred` (`'return'`, the queue
+     * itself, which retries them on a workflow timer). A retried batch is harmless: a start that
+     * landed the first time answers already-*.
+     */
+    async startInvoiceSyncs(req: StartInvoiceSyncsRequest): Promise<StartInvoiceSyncsResult> {
       const temporal = temporalOf(deps);
       const { settings } = await deps.clients.forConnection(req.connectionId);
       const admission = { limit: invoiceSyncBound(settings) };
       const counts = emptyStartCounts();
-      const queue = [...req.invoiceIds];
-      const lanes = Math.max(1, Math.min(req.concurrency, queue.length));
-      // A retried batch is harmless: a start that landed the first time answers already-*.
+      const invoices: QueuedTogaiInvoice[] =
+        req.invoices ?? req.invoiceIds.map((togaiInvoiceId) => ({ togaiInvoiceId }));
+      const pending = [...invoices];
+      const deferred: QueuedTogaiInvoice[] = [];
+      const lanes = Math.max(1, Math.min(req.concurrency, pending.length));
       const lane = async (): Promise<void> => {
-        for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+        for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
+          if (deferred.length > 0) {
+            deferred.push(next); // keep the order: nothing starts ahead of a deferred invoice
+            continue;
+          }
           const input = {
             connectionId: req.connectionId,
-            togaiInvoiceId: id,
+            togaiInvoiceId: next.togaiInvoiceId,
             trigger: req.trigger ?? 'sweep',
+            ...(next.eventId !== undefined && { eventId: next.eventId }),
           };
-          const res = await startAdmitted(
-            temporal,
-            { flow: FLOW.togaiInvoiceToZuora, input },
-            admission,
-            counts,
-          );
-          counts[res]++;
+          const res = await startSync(temporal, { flow: FLOW.togaiInvoiceToZuora, input }, { admission });
+          if (res.status === 'deferred') deferred.push(next);
+          else counts[res.status]++;
           heartbeat(counts);
         }
       };
       await Promise.all(Array.from({ length: lanes }, lane));
-      return counts;
+      if (deferred.length === 0) return { ...counts };
+      if ((req.whenFull ?? 'queue') === 'return') return { ...counts, deferred };
+      await queueInvoiceSyncs(temporal, req.connectionId, deferred);
+      return { ...counts, queued: deferred.length };
     },
 
     /**
@@ -258,7 +286,7 @@ export function createSweepActivities(deps: SweepActivityDeps) {
       const { settings } = await deps.clients.forConnection(req.connectionId);
       const admission = { limit: invoiceSyncBound(settings) };
       for (const c of chosen) {
-        const res = await startAdmitted(
+        const res = await startSync(
           temporal,
           {
             flow: FLOW.togaiInvoiceToZuora,
@@ -269,11 +297,11 @@ export function createSweepActivities(deps: SweepActivityDeps) {
               pending: { since: new Date(c.since).toISOString(), reruns: c.reruns + 1 },
             },
           },
-          admission,
-          counts,
-          { rerun: 'pending-usage' },
+          { rerun: 'pending-usage', admission },
         );
-        counts[res]++;
+        // At the connection's bound a rerun waits for the next sweep (it stays pending).
+        if (res.status === 'deferred') counts.deferred = (counts.deferred ?? 0) + 1;
+        else counts[res.status]++;
         heartbeat(counts);
       }
       return counts;
@@ -282,26 +310,6 @@ export function createSweepActivities(deps: SweepActivityDeps) {
 }
 
 export type { StartCounts, SweptInvoiceStatus };
-
-/**
- * Starts a sync once its connection has room (`startSync` with `admission`): while the bound is
- * reached, waits (0.5 s doubling to 5 s, heartbeating) and asks again, so the sweep starts invoices
- * in listing order as earlier ones finish. Returns the final status (never `deferred`).
- */
-async function startAdmitted(
-  temporal: StartSyncDeps,
-  request: SyncRequest,
-  admission: { limit: number },
-  progress: unknown,
-  options: StartSyncOptions = {},
-): Promise<StartSyncStatus> {
-  for (let wait = 500; ; wait = Math.min(wait * 2, 5_000)) {
-    const res = await startSync(temporal, request, { ...options, admission });
-    if (res.status !== 'deferred') return res.status;
-    heartbeat(progress);
-    await sleep(wait);
-  }
-}
 
 /** The Temporal client or a failure that says this worker cannot start syncs. */
 function temporalOf(deps: SweepActivityDeps): StartSyncDeps {

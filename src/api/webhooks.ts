@@ -12,7 +12,7 @@ import type { ConnectionService, WebhookCredentials } from '../connections/servi
 import type { Logger } from '../logger.js';
 import { FLOW } from '../flows/index.js';
 import {
-  queueInvoiceSync,
+  queueInvoiceSyncs,
   startSync,
   type StartSyncResult,
   type SyncRequest,
@@ -267,10 +267,9 @@ export function createWebhookRouter(deps: WebhookDeps): Router {
       );
       if (started.status === 'deferred' && request.flow === FLOW.togaiInvoiceToZuora) {
         const { togaiInvoiceId, eventId } = request.input;
-        const admissionWorkflowId = await queueInvoiceSync(temporal, connectionId, {
-          togaiInvoiceId,
-          ...(eventId !== undefined && { eventId }),
-        });
+        const admissionWorkflowId = await queueInvoiceSyncs(temporal, connectionId, [
+          { togaiInvoiceId, ...(eventId !== undefined && { eventId }) },
+        ]);
         result = { workflowId: started.workflowId, status: 'queued', admissionWorkflowId };
       } else {
         result = started;

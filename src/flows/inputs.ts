@@ -118,5 +118,6 @@ export const INPUT_RULES: Record<string, Fields> = {
     connectionId: id,
     'queued?': list(object({ togaiInvoiceId: id, 'eventId?': text })),
     'idleMs?': int(1_000, Number.MAX_SAFE_INTEGER, ' of milliseconds'),
+    'admitted?': int(0),
   },
 };

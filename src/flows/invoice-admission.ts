@@ -7,7 +7,9 @@ import { invoiceSweep } from './invoice-sweep.js';
  * at most `maxInFlightInvoiceSyncs` invoice syncs at once (src/connections/settings.ts); a webhook
  * that arrives past the bound is not refused and not dropped: the gateway queues it, by
  * signal-with-start, on this one workflow per connection, which starts the queued syncs in arrival
- * order as running ones finish. Temporal keeps the queue, so a gateway or worker restart loses
+ * order as running ones finish. The sweep hands it what the bound holds back too. A queue carries
+ * its entries through continue-as-new in its input (about 60 bytes each: some 30,000 fit in
+ * Temporal's 2 MB payload limit). Temporal keeps the queue, so a gateway or worker restart loses
  * nothing. Workflow-safe: types and constants only.
  */
 
@@ -24,10 +26,12 @@ export interface AdmitTogaiInvoicesInput {
   queued?: QueuedTogaiInvoice[];
   /** How long an empty queue stays open, in ms (default `invoiceAdmission.idleMs`, 10 minutes). */
   idleMs?: number;
+  /** Carried over by continue-as-new: syncs started by the runs before. */
+  admitted?: number;
 }
 
 export interface AdmitTogaiInvoicesResult {
-  /** Syncs this run (and the runs it continued from) asked to start. */
+  /** Syncs this run (and the runs it continued from) started or found started. */
   admitted: number;
 }
 
@@ -43,6 +47,10 @@ export const invoiceAdmission = {
   idleMs: 10 * 60 * 1000,
   /** Starts per run before continue-as-new, so the history stays small in a 10,000-invoice burst. */
   startsPerRun: 2_000,
+  /** Signals per run before continue-as-new (Temporal refuses more than 10,000 per run by default). */
+  signalsPerRun: 5_000,
+  /** The longest wait before asking again whether the connection has room, in ms. */
+  maxWaitMs: 10_000,
   startActivityOptions: invoiceSweep.startActivityOptions,
   failures: [
     FAILURE.InvalidWorkflowInput,

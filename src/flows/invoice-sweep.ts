@@ -55,6 +55,8 @@ export interface SweepResume {
   checkpoint: number;
   listed: number;
   counts: StartCounts;
+  /** Invoices handed to the admission queue so far. */
+  queued?: number;
 }
 
 export interface SweepTogaiInvoicesResult {
@@ -65,6 +67,8 @@ export interface SweepTogaiInvoicesResult {
   since: number;
   listed: number;
   counts: StartCounts;
+  /** Invoices over the connection's bound of syncs in flight, handed to its admission queue. */
+  queued?: number;
   /** What rerunning the syncs with pending usage lines answered. */
   pendingReruns?: PendingRerunCounts;
   /** Why nothing was listed: the connection's invoice and usage flows are off. */
@@ -90,13 +94,9 @@ export const invoiceSweep = {
     startToCloseTimeout: '2 minutes',
     heartbeatTimeout: '30 seconds',
   }),
-  /**
-   * Starting a batch of syncs through `startSync` (Temporal calls only), heartbeating per start and
-   * while it waits for the connection's bound of syncs in flight (a month-end burst can hold a batch
-   * for many minutes; a retried batch skips what it started).
-   */
+  /** Starting a batch of syncs through `startSync` (Temporal calls only), heartbeating per start. */
   startActivityOptions: vendorActivityOptions({
-    startToCloseTimeout: '30 minutes',
+    startToCloseTimeout: '5 minutes',
     heartbeatTimeout: '1 minute',
   }),
   failures: [

@@ -80,19 +80,21 @@ export function bodyDigest(body: unknown): string {
 }
 
 /**
- * The key generation, when above 0: after a refusal that the same key would only replay for 24 h,
- * and a look-up that found nothing created, the workflow tries once more under the next
- * generation (`createOnce`), recorded in its history so a replay sends the same keys.
+ * The key generation: 0 (or absent) for the first attempt; after a refusal that the same key would
+ * only replay for 24 h, and a look-up that found nothing created, `createOnce` tries once more
+ * under a fresh generation (the run's own, so a later run after the cause is fixed is not blocked
+ * by this run's stored refusal either), recorded in the history so a replay sends the same keys.
  */
-const generationPart = (generation: number | undefined): string[] =>
-  generation !== undefined && generation > 0 ? [`g${generation}`] : [];
+export type KeyGeneration = number | string;
+const generationPart = (generation: KeyGeneration | undefined): string[] =>
+  generation === undefined || generation === 0 || generation === '' ? [] : [`g${generation}`];
 
 /** Zuora account created for a Togai account, from this request body (`bodyDigest`). */
 export function zuoraAccountCreateKey(
   connectionId: string,
   togaiAccountId: string,
   body?: unknown,
-  generation?: number,
+  generation?: KeyGeneration,
 ): string {
   return buildIdempotencyKey({
     connectionId,
@@ -110,7 +112,7 @@ export function zuoraInvoiceCreateKey(
   connectionId: string,
   togaiInvoiceId: string,
   body?: unknown,
-  generation?: number,
+  generation?: KeyGeneration,
 ): string {
   return buildIdempotencyKey({
     connectionId,
@@ -165,8 +167,12 @@ export function usageRecordKey(togaiInvoiceId: string, usageMeterId: string): st
 }
 
 /** The Idempotency-Key of creating the usage record `recordKey` with this body (and key generation). */
-export function usageCreateIdempotencyKey(recordKey: string, body: unknown, generation?: number): string {
-  const key = `${recordKey}:b:${bodyDigest(body)}${generation !== undefined && generation > 0 ? `:g${generation}` : ''}`;
+export function usageCreateIdempotencyKey(
+  recordKey: string,
+  body: unknown,
+  generation?: KeyGeneration,
+): string {
+  const key = [`${recordKey}:b:${bodyDigest(body)}`, ...generationPart(generation)].join(':');
   return key.length <= IDEMPOTENCY_KEY_MAX_LENGTH ? key : `tzs2:usage:h:${sha256Hex(key)}`;
 }
 

@@ -115,10 +115,18 @@ export interface StartSyncOptions {
   admission?: { limit: number };
 }
 
-/** Running invoice syncs of a connection, as Temporal's visibility counts them. */
+/**
+ * Runs older than this no longer count against the bound: an invoice sync takes seconds to
+ * minutes (35 at most waiting for its account's link), so one running for hours is stuck (a
+ * workflow task failing after a bad deploy, say), and must not hold its connection's room forever.
+ */
+export const STUCK_SYNC_AFTER_MS = 2 * 60 * 60 * 1000;
+
+/** Running invoice syncs of a connection started within `STUCK_SYNC_AFTER_MS`, as visibility counts them. */
 export async function runningInvoiceSyncs(client: Client, connectionId: string): Promise<number> {
+  const since = new Date(Date.now() - STUCK_SYNC_AFTER_MS).toISOString();
   const { count } = await client.workflow.count(
-    `TzsConnectionId="${connectionId}" AND WorkflowType="${FLOW.togaiInvoiceToZuora}" AND ExecutionStatus="Running"`,
+    `TzsConnectionId="${connectionId}" AND WorkflowType="${FLOW.togaiInvoiceToZuora}" AND ExecutionStatus="Running" AND StartTime > "${since}"`,
   );
   return count;
 }
@@ -213,15 +221,15 @@ export async function startSync(
 }
 
 /**
- * Queues an invoice sync that `startSync` deferred on the connection's admission queue
+ * Queues invoice syncs that `startSync` deferred on the connection's admission queue
  * (src/flows/invoice-admission.ts) by signal-with-start: the queue workflow is started if none is
  * open, and starts the sync once the connection has room. Durable from the moment this returns.
  * Returns the queue's workflow ID.
  */
-export async function queueInvoiceSync(
+export async function queueInvoiceSyncs(
   deps: StartSyncDeps,
   connectionId: string,
-  invoice: QueuedTogaiInvoice,
+  invoices: QueuedTogaiInvoice[],
 ): Promise<string> {
   const workflowId = invoiceAdmission.workflowId(connectionId);
   const input: AdmitTogaiInvoicesInput = { connectionId };
@@ -231,7 +239,7 @@ export async function queueInvoiceSync(
       taskQueue: deps.taskQueue,
       args: [input],
       signal: invoiceAdmission.queueSignal,
-      signalArgs: [[invoice]],
+      signalArgs: [invoices],
       typedSearchAttributes: [
         { key: SA.connectionId, value: connectionId },
         { key: SA.flow, value: invoiceAdmission.workflowType },

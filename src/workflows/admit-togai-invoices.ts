@@ -3,8 +3,10 @@ import {
   condition,
   continueAsNew,
   defineSignal,
+  log,
   proxyActivities,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SweepActivities } from '../activities/sweep.js';
@@ -17,11 +19,14 @@ import {
 import { checkInput } from './input.js';
 
 /**
- * The invoice admission queue (src/flows/invoice-admission.ts): invoices a webhook could not start
- * because the connection had its bound of syncs in flight wait here, oldest first, and are started
- * by `startInvoiceSyncs`, which waits for room before each start. A signal for an invoice already
- * queued is ignored; one already synced is answered `already-completed` by `startSync`. The run
- * ends when the queue stays empty for `idleMs` (the next deferred webhook starts a new one).
+ * The invoice admission queue (src/flows/invoice-admission.ts): invoices that could not start
+ * because their connection had its bound of syncs in flight wait here, oldest first. Each batch
+ * goes to `startInvoiceSyncs`, which starts what the bound allows and gives the rest back; those
+ * wait on a workflow timer (1 s doubling to 10 s), never in an activity slot. A batch whose
+ * activity fails goes back to the front and is tried again: nothing queued is ever dropped. A
+ * signal for an invoice already queued is ignored; one already synced is answered
+ * `already-completed` by `startSync`. The run ends when the queue stays empty for `idleMs`; it
+ * continues as new after `startsPerRun` starts or `signalsPerRun` signals, carrying the queue.
  */
 
 export const queueTogaiInvoices = defineSignal<[QueuedTogaiInvoice[]]>(invoiceAdmission.queueSignal);
@@ -33,7 +38,9 @@ export async function admitTogaiInvoices(input: AdmitTogaiInvoicesInput): Promis
   const { connectionId, idleMs = invoiceAdmission.idleMs } = input;
   const queue: QueuedTogaiInvoice[] = [...(input.queued ?? [])];
   const queued = new Set(queue.map((q) => q.togaiInvoiceId));
+  let signals = 0;
   setHandler(queueTogaiInvoices, (invoices) => {
+    signals++;
     for (const invoice of invoices) {
       if (queued.has(invoice.togaiInvoiceId)) continue;
       queued.add(invoice.togaiInvoiceId);
@@ -41,21 +48,49 @@ export async function admitTogaiInvoices(input: AdmitTogaiInvoicesInput): Promis
     }
   });
 
-  let admitted = 0;
+  let admitted = input.admitted ?? 0;
+  let startsThisRun = 0;
+  let wait = 1_000;
   for (;;) {
     if (!(await condition(() => queue.length > 0, idleMs))) break;
     const batch = queue.splice(0, invoiceAdmission.batchSize);
-    await start.startInvoiceSyncs({
-      connectionId,
-      invoiceIds: batch.map((q) => q.togaiInvoiceId),
-      concurrency: 1,
-      trigger: 'togai-webhook',
-    });
-    for (const q of batch) queued.delete(q.togaiInvoiceId);
-    admitted += batch.length;
-    if (admitted >= invoiceAdmission.startsPerRun || workflowInfo().continueAsNewSuggested) {
+    let back: QueuedTogaiInvoice[];
+    try {
+      const res = await start.startInvoiceSyncs({
+        connectionId,
+        invoiceIds: [],
+        invoices: batch,
+        concurrency: 1,
+        trigger: 'togai-webhook',
+        whenFull: 'return',
+      });
+      back = res.deferred ?? [];
+    } catch (err) {
+      // Retries exhausted (Temporal unreachable for minutes, a worker without a client): keep the
+      // batch and try again later rather than lose invoices already answered "queued".
+      log.warn('startInvoiceSyncs failed; the batch stays queued', { error: String(err) });
+      back = batch;
+      wait = invoiceAdmission.maxWaitMs;
+    }
+    const deferredIds = new Set(back.map((q) => q.togaiInvoiceId));
+    for (const q of batch) if (!deferredIds.has(q.togaiInvoiceId)) queued.delete(q.togaiInvoiceId);
+    queue.unshift(...back);
+    const startedNow = batch.length - back.length;
+    admitted += startedNow;
+    startsThisRun += startedNow;
+    if (back.length > 0) {
+      await sleep(wait);
+      wait = Math.min(wait * 2, invoiceAdmission.maxWaitMs);
+    } else {
+      wait = 1_000;
+    }
+    if (
+      startsThisRun >= invoiceAdmission.startsPerRun ||
+      signals >= invoiceAdmission.signalsPerRun ||
+      workflowInfo().continueAsNewSuggested
+    ) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof admitTogaiInvoices>({ connectionId, queued: queue, idleMs });
+      await continueAsNew<typeof admitTogaiInvoices>({ connectionId, queued: queue, idleMs, admitted });
     }
   }
   await condition(allHandlersFinished);

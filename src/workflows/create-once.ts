@@ -1,4 +1,5 @@
-import { ActivityFailure, ApplicationFailure, patched } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, patched, workflowInfo } from '@temporalio/workflow';
+import type { KeyGeneration } from '../shared/idempotency.js';
 import { FAILURE } from '../shared/failures.js';
 import { PATCH } from './patches.js';
 
@@ -13,13 +14,13 @@ export function isCreateRefusal(err: unknown): err is ActivityFailure {
  * to an Idempotency-Key for 24 h, failures included (../shared/contracts/README.md), so a refusal
  * that came from an attempt cut short (the worker died mid-request, a proxy answered for Zuora)
  * would block the object for a day under the same key. After a refusal: look up whether the
- * object exists after all (then it is adopted), else try once more under key generation 1. A
- * second refusal is Zuora's real answer and is thrown. `create(generation)` must derive its key
+ * object exists after all (then it is adopted), else try once more under a key generation of this
+ * run. A second refusal is Zuora's real answer and is thrown. `create(generation)` must derive its key
  * from the generation; the generation is decided here, in workflow code, so replays send the same
  * keys. Throws what the second attempt throws.
  */
 export async function createOnce<T>(opts: {
-  create: (generation: number) => Promise<T>;
+  create: (generation: KeyGeneration) => Promise<T>;
   lookUp: () => Promise<T | undefined>;
 }): Promise<T> {
   try {
@@ -28,6 +29,11 @@ export async function createOnce<T>(opts: {
     if (!isCreateRefusal(err) || !patched(PATCH.freshKeyAfterRefusal)) throw err;
     const found = await opts.lookUp();
     if (found !== undefined) return found;
-    return opts.create(1);
+    // The run's own generation: a later run (after the cause was fixed) gets a key of its own too,
+    // never this run's stored refusal. Runs from before that patch used generation 1.
+    const generation = patched(PATCH.freshKeyPerRun)
+      ? `r${workflowInfo().runId.replace(/-/g, '').slice(0, 12)}`
+      : 1;
+    return opts.create(generation);
   }
 }

@@ -19,4 +19,6 @@ export const PATCH = {
   freshKeyAfterRefusal: 'fresh-key-after-refusal',
   /** Issue 12: fewer vendor calls per invoice (no account read, one usage look-up first, no read-back). */
   fewerCallsPerInvoice: 'fewer-calls-per-invoice',
+  /** Issue 12 review: the retry after a refusal uses the run's own key generation (was 1 in every run). */
+  freshKeyPerRun: 'fresh-key-per-run',
 } as const;

@@ -100,12 +100,15 @@ export async function sweepTogaiInvoices(input: SweepTogaiInvoicesInput): Promis
     }
     state.listed += page.invoiceIds.length;
     if (page.invoiceIds.length > 0) {
-      const counts = await start.startInvoiceSyncs({
+      const started = await start.startInvoiceSyncs({
         connectionId,
         invoiceIds: page.invoiceIds,
         concurrency,
       });
-      for (const key of Object.keys(counts) as (keyof StartCounts)[]) state.counts[key] += counts[key];
+      // Known keys only: newer activities also say what the connection's bound sent to its queue.
+      for (const key of Object.keys(state.counts) as (keyof StartCounts)[])
+        state.counts[key] += started[key] ?? 0;
+      if (started.queued) state.queued = (state.queued ?? 0) + started.queued;
     }
     if (page.loop !== undefined) state.warnings = [...(state.warnings ?? []), page.loop];
     if (page.nextToken !== undefined && page.loop === undefined) {
@@ -146,6 +149,7 @@ export async function sweepTogaiInvoices(input: SweepTogaiInvoicesInput): Promis
     listed: state.listed,
     counts: state.counts,
     ...(pendingReruns && { pendingReruns }),
+    ...(state.queued !== undefined && { queued: state.queued }),
     ...(disabled !== undefined && { disabled }),
     ...(state.warnings !== undefined && { warnings: state.warnings }),
   };

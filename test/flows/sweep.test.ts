@@ -8,17 +8,18 @@ import { ResolvingClientSource } from '../../src/activities/index.js';
 import { loadConfig } from '../../src/config.js';
 import { ensureTemporalCli } from '../../src/devtools/temporal-cli.js';
 import { createSweepActivities } from '../../src/activities/sweep.js';
-import { invoiceSweep, togaiInvoiceToZuora, FLOW } from '../../src/flows/index.js';
+import { invoiceAdmission, invoiceSweep, togaiInvoiceToZuora, FLOW } from '../../src/flows/index.js';
 import {
   ensureInvoiceSweepSchedule,
   ensureInvoiceSweepScheduleFor,
   ensureInvoiceSweepSchedules,
 } from '../../src/temporal/schedules.js';
-import { startSync, type StartSyncDeps } from '../../src/temporal/start-sync.js';
+import { runningInvoiceSyncs, startSync, type StartSyncDeps } from '../../src/temporal/start-sync.js';
 import type { SweepTogaiInvoicesInput, SweepTogaiInvoicesResult } from '../../src/flows/index.js';
 import * as fixtureActivities from '../fixtures/sweep-workflows/activities.js';
 import { runsOf } from '../fixtures/sweep-workflows/activities.js';
 import { testEnv } from '../hooks.js';
+import { eventually } from '../helpers/wait.js';
 import { startSimulatedConnection, type SimulatedConnection } from '../helpers/simulators.js';
 import { testConfig, uniqueTaskQueue, withWorker } from '../helpers/temporal.js';
 
@@ -232,6 +233,87 @@ describe('Invoice sweep (real Temporal schedule and worker, Togai simulator)', f
       );
     } finally {
       await handle.delete();
+    }
+  });
+
+  it("over the connection's bound of syncs in flight, the sweep queues the rest; the queue starts them in order as room frees (issue 12)", async () => {
+    const bounded = await startSimulatedConnection({ connection: { maxInFlightInvoiceSyncs: 2 } });
+    const taskQueue = uniqueTaskQueue('sweep-bound');
+    const client = testEnv().client;
+    const admissionId = invoiceAdmission.workflowId(bounded.connectionId);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const id = `ACC-BOUND-${i}`;
+      bounded.togai.sim.seed({
+        customers: [
+          {
+            id: `CUST-BOUND-${i}`,
+            name: `Bound customer ${i}`,
+            primaryEmail: `bound${i}@example.com`,
+            address: {},
+            account: { id, name: `Bound account ${i}` },
+          },
+        ],
+      });
+      ids.push(bounded.togai.sim.closeCycle(id)[0]?.id ?? assert.fail('no invoice generated'));
+    }
+    const acts = {
+      ...fixtureActivities,
+      ...createSweepActivities({
+        clients: new ResolvingClientSource(bounded.service),
+        startSync: deps(taskQueue),
+      }),
+    };
+    fixtureActivities.closeInvoiceGate();
+    try {
+      await withWorker({ taskQueue, workflowsPath: FIXTURE_WORKFLOWS, activities: acts }, async () => {
+        // Two syncs held open fill the bound; visibility sees them before the sweep runs.
+        for (const id of ids.slice(0, 2)) {
+          await startSync(deps(taskQueue), {
+            flow: FLOW.togaiInvoiceToZuora,
+            input: { connectionId: bounded.connectionId, togaiInvoiceId: id, trigger: 'manual' },
+          });
+        }
+        await eventually(async () => (await runningInvoiceSyncs(client, bounded.connectionId)) === 2);
+        const result = (await client.workflow.execute(FLOW.invoiceSweep, {
+          taskQueue,
+          workflowId: `sweep-bound-${randomUUID()}`,
+          args: [
+            {
+              connectionId: bounded.connectionId,
+              since: new Date(Date.now() - 86_400_000).toISOString(),
+            } satisfies SweepTogaiInvoicesInput,
+          ],
+        })) as SweepTogaiInvoicesResult;
+        assert.equal(result.listed, 5);
+        assert.equal(result.counts.started, 0, 'nothing starts past the bound');
+        assert.ok((result.queued ?? 0) >= 3, `queued ${result.queued}`);
+        assert.equal(result.counts['already-running'] + (result.queued ?? 0), 5);
+        const queuedIds = ids.slice(2);
+        // Nothing queued starts while the bound is full.
+        await new Promise((r) => setTimeout(r, 3000));
+        for (const id of queuedIds) {
+          assert.equal(
+            runsOf(togaiInvoiceToZuora.workflowId(bounded.connectionId, id)).length,
+            0,
+            `${id} waits`,
+          );
+        }
+        fixtureActivities.openInvoiceGate();
+        for (const id of ids) {
+          const workflowId = togaiInvoiceToZuora.workflowId(bounded.connectionId, id);
+          await eventually(() => runsOf(workflowId).length > 0, 60_000, `a run of ${workflowId}`);
+          await client.workflow.getHandle(workflowId).result();
+          assert.equal(runsOf(workflowId).length, 1, `one run for ${id}`);
+        }
+      });
+    } finally {
+      fixtureActivities.openInvoiceGate();
+      await client.workflow
+        .getHandle(admissionId)
+        .terminate('test over')
+        .catch(() => undefined);
+      await bounded.close();
     }
   });
 

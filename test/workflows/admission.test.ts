@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
 import {
   emptyStartCounts,
   FLOW,
@@ -38,9 +39,10 @@ describe('Invoice admission queue (time-skipping server, stubbed activities)', f
           ];
           await client.workflow.getHandle(workflowId).signal(invoiceAdmission.queueSignal, again);
         }
-        batches.push({ ids: req.invoiceIds, trigger: req.trigger });
+        const ids = (req.invoices ?? []).map((q) => q.togaiInvoiceId);
+        batches.push({ ids, trigger: req.trigger });
         const counts = emptyStartCounts();
-        counts.started = req.invoiceIds.length;
+        counts.started = ids.length;
         return counts;
       },
     });
@@ -61,6 +63,53 @@ describe('Invoice admission queue (time-skipping server, stubbed activities)', f
     );
     assert.ok(batches.every((b) => b.trigger === 'togai-webhook'));
     assert.deepEqual(run.result, { admitted: 31 });
+  });
+
+  it('what the bound defers waits on a timer and is retried; a failed batch stays queued; nothing is dropped', async () => {
+    const initial: QueuedTogaiInvoice[] = [
+      { togaiInvoiceId: 'inv-a', eventId: 'evt-a' },
+      { togaiInvoiceId: 'inv-b' },
+      { togaiInvoiceId: 'inv-c' },
+    ];
+    const calls: string[][] = [];
+    const started: string[] = [];
+    const activities = stubActivities(newWorld(), {
+      startInvoiceSyncs: (req) => {
+        const invoices = req.invoices ?? [];
+        calls.push(invoices.map((q) => q.togaiInvoiceId));
+        const counts = emptyStartCounts();
+        // 1st: the bound is full, all come back; 2nd: the activity fails for good; 3rd: one
+        // starts, two come back; 4th: the rest start.
+        if (calls.length === 1) return Promise.resolve({ ...counts, deferred: invoices });
+        if (calls.length === 2)
+          return Promise.reject(ApplicationFailure.nonRetryable('Temporal unreachable', 'Test'));
+        const [first, ...rest] = invoices;
+        if (calls.length === 3 && first) {
+          started.push(first.togaiInvoiceId);
+          return Promise.resolve({ ...counts, started: 1, deferred: rest });
+        }
+        started.push(...invoices.map((q) => q.togaiInvoiceId));
+        return Promise.resolve({ ...counts, started: invoices.length });
+      },
+    });
+    const run = await runFlow<AdmitTogaiInvoicesResult>(
+      FLOW.invoiceAdmission,
+      { connectionId: CONNECTION, queued: initial } satisfies AdmitTogaiInvoicesInput,
+      activities,
+    );
+    assert.equal(run.error, undefined, String(run.error));
+    assert.deepEqual(calls, [
+      ['inv-a', 'inv-b', 'inv-c'],
+      ['inv-a', 'inv-b', 'inv-c'],
+      ['inv-a', 'inv-b', 'inv-c'],
+      ['inv-b', 'inv-c'],
+    ]);
+    assert.deepEqual(started, ['inv-a', 'inv-b', 'inv-c'], 'oldest first, each once');
+    assert.deepEqual(run.result, { admitted: 3 });
+    // The waits were workflow timers (skipped by the test server), not sleeping activities.
+    const history = await run.handle.fetchHistory();
+    const timers = (history.events ?? []).filter((e) => e.timerStartedEventAttributes).length;
+    assert.ok(timers >= 3, `timers: ${timers}`);
   });
 
   it('an input without a connection fails at once with InvalidWorkflowInput', async () => {
