@@ -83,7 +83,7 @@ interface ZuoraAccountState {
 }
 interface TogaiState {
   accounts: { id: string }[];
-  settings: { id: string; value: string; entityId: string }[];
+  settings: { id: string; value: string; entityType: string; entityId: string }[];
 }
 
 const BASE_FAULTS = {
@@ -94,7 +94,14 @@ const BASE_FAULTS = {
   hangRate: 0.005,
 };
 
+/** Faults injected so far per simulator: a PUT of new rules resets the simulator's own counts. */
+const injectedSoFar = new Map<string, Record<string, number>>();
+
 async function putFaults(url: string, rules: object[]): Promise<void> {
+  const { injected } = await json<{ injected: Record<string, number> }>(`${url}/__admin/faults`);
+  const total = injectedSoFar.get(url) ?? {};
+  for (const [kind, n] of Object.entries(injected)) total[kind] = (total[kind] ?? 0) + n;
+  injectedSoFar.set(url, total);
   await fetch(`${url}/__admin/faults`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
@@ -325,10 +332,8 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 3_000));
     }
 
-    const injected = {
-      zuora: (await json<{ injected: Record<string, number> }>(`${zuora.url}/__admin/faults`)).injected,
-      togai: (await json<{ injected: Record<string, number> }>(`${togai.url}/__admin/faults`)).injected,
-    };
+    for (const url of [zuora.url, togai.url]) await putFaults(url, []);
+    const injected = { zuora: injectedSoFar.get(zuora.url) ?? {}, togai: injectedSoFar.get(togai.url) ?? {} };
     const count = async (q: string): Promise<number> =>
       (await client.workflow.count(`TzsConnectionId="${connectionId}" AND ${q}`)).count;
     const syncTypes = `WorkflowType IN ("${FLOW.zuoraAccountToTogai}", "${FLOW.togaiAccountToZuora}", "${FLOW.togaiInvoiceToZuora}")`;
@@ -397,16 +402,14 @@ async function main(): Promise<void> {
       const zAccounts = (await json<{ accounts: ZuoraAccountState[] }>(`${zuora.url}/__admin/state`))
         .accounts;
       const tState = await json<TogaiState>(`${togai.url}/__admin/state`);
+      // The link lives on the Togai account (flow 1 also labels the customer with it).
+      const links = tState.settings.filter(
+        (s) => s.id === MAPPING_SETTING.zuoraAccountId && s.entityType === 'ACCOUNT',
+      );
       const linkOf = (togaiAccountId: string): string[] =>
-        tState.settings
-          .filter((s) => s.id === MAPPING_SETTING.zuoraAccountId && s.entityId === togaiAccountId)
-          .map((s) => s.value);
+        links.filter((s) => s.entityId === togaiAccountId).map((s) => s.value);
       const togaiFor = (zuoraId: string): string[] => [
-        ...new Set(
-          tState.settings
-            .filter((s) => s.id === MAPPING_SETTING.zuoraAccountId && s.value === zuoraId)
-            .map((s) => s.entityId),
-        ),
+        ...new Set(links.filter((s) => s.value === zuoraId).map((s) => s.entityId)),
       ];
       let present = 0;
       let missing = 0;
@@ -422,7 +425,7 @@ async function main(): Promise<void> {
         present++;
         if (t.length > 1) {
           duplicates += t.length - 1;
-          problems.push(`Zuora account ${z}: ${t.length} Togai accounts`);
+          problems.push(`Zuora account ${z}: ${t.length} Togai accounts (${t.join(', ')})`);
         }
         const za = zAccounts.find((a) => a.id === z);
         if (za?.customFields['TogaiAccountId__c'] !== t[0]) {

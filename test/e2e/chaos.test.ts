@@ -3,7 +3,7 @@ import { runChaos } from '../helpers/chaos.js';
 
 /**
  * The small `npm run chaos` (issue 12): 40 syncs of every kind on a dev server of its own while
- * both simulators fail in every way they can, the worker is SIGKILLed every 10 s and the server is
+ * both simulators fail in every way they can, the worker is SIGKILLed every 20 s and the server is
  * restarted once. The full run (1,000 syncs) is `npm run chaos`; its figures are in docs/benchmarks.md.
  */
 describe('Chaos: 40 syncs under vendor faults, worker kills and a server restart (scripts/chaos.ts)', function () {
