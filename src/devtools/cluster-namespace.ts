@@ -5,11 +5,13 @@
  */
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { ALL_SEARCH_ATTRIBUTES } from '../shared/search-attributes.js';
 import { isMain } from '../shared/process.js';
 
-const INDEXED: Record<string, temporal.api.enums.v1.IndexedValueType> = {
+const { temporal } = proto;
+
+const INDEXED: Record<string, proto.temporal.api.enums.v1.IndexedValueType> = {
   KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
   INT: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
   DATETIME: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
