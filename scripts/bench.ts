@@ -89,6 +89,7 @@ const pct = (sorted: number[], p: number): number =>
 
 async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'tzs-bench-'));
+  register(() => Promise.resolve(rmSync(tmp, { recursive: true, force: true })));
   const started = new Date();
   try {
     // Temporal
@@ -271,7 +272,7 @@ async function main(): Promise<void> {
     const noopQueue = `bench-noop-${randomUUID().slice(0, 8)}`;
     const noopWorker = fork(join(ROOT, 'dist/scripts/bench/noop-worker.js'), [], {
       env: { ...env, LOG_LEVEL: 'warn', BENCH_NOOP_TASK_QUEUE: noopQueue },
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
     });
     register(() => stop(noopWorker));
     await new Promise((r) => noopWorker.once('message', r));
@@ -345,7 +346,9 @@ async function main(): Promise<void> {
     const offered = startRate / 2;
     const fixedLatencies: ReturnType<typeof settle<number>>[] = [];
     const loadStart = performance.now();
-    for (let i = 0; i < Math.round(offered * 10); i++) {
+    // At most --gateway-requests requests, over at most 10 s.
+    const fixedCount = Math.min(Math.round(offered * 10), G);
+    for (let i = 0; i < fixedCount; i++) {
       const due = loadStart + (i * 1000) / offered;
       const wait = due - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
@@ -394,6 +397,12 @@ async function main(): Promise<void> {
     };
     const targets: [string, boolean, string][] = [
       ['wall ≤ 1.15 × the larger vendor bound', f.ratio <= 1.15, `${f.ratio.toFixed(2)} ×`],
+      ['≤ 2 Togai calls per invoice', f.togaiPerInvoice <= 2, f.togaiPerInvoice.toFixed(2)],
+      [
+        `≤ 3 + ${USAGE_LINES_PER_INVOICE} Zuora calls per invoice`,
+        f.zuoraPerInvoice <= 3 + USAGE_LINES_PER_INVOICE,
+        f.zuoraPerInvoice.toFixed(2),
+      ],
       ['zero 429 answers', f.zuora429 + f.togai429 === 0, `Zuora ${f.zuora429}, Togai ${f.togai429}`],
       ['zero duplicates', f.duplicates === 0, String(f.duplicates)],
       [
@@ -470,7 +479,6 @@ async function main(): Promise<void> {
     }
   } finally {
     await runCleanups();
-    rmSync(tmp, { recursive: true, force: true });
   }
 }
 

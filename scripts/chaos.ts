@@ -111,6 +111,7 @@ async function putFaults(url: string, rules: object[]): Promise<void> {
 
 async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'tzs-chaos-'));
+  register(() => Promise.resolve(rmSync(tmp, { recursive: true, force: true })));
   const events: string[] = [];
   const note = (e: string): void => {
     events.push(e);
@@ -362,7 +363,7 @@ async function main(): Promise<void> {
       `checker: ${v.present}/${SYNCS} present; lost ${v.missing}; duplicates ${v.duplicates}; wrong usage ${v.wrongUsage}; mappings missing ${v.unmapped}; runs failed ${failed}, running ${running}`,
     );
     say(
-      `faults injected and survived: Zuora ${JSON.stringify(injected.zuora)}; Togai ${JSON.stringify(injected.togai)}; 429 bursts ${bursts}; worker kills ${kills}; server restarts ${result.serverRestarts}`,
+      `faults injected and survived: Zuora ${JSON.stringify(injected.zuora)}; Togai ${JSON.stringify(injected.togai)}; 429 bursts injected ${bursts} (burst429 above: the 429 answers they made); worker kills ${kills}; server restarts ${result.serverRestarts}`,
     );
     for (const p of v.problems.slice(0, 20)) say(`  problem: ${p}`);
     say(`CHAOS_RESULT ${JSON.stringify(result)}`);
@@ -481,7 +482,6 @@ async function main(): Promise<void> {
     }
   } finally {
     await runCleanups();
-    rmSync(tmp, { recursive: true, force: true });
   }
 }
 

@@ -195,6 +195,18 @@ describe('tzs CLI (spawned, temp SQLite)', function () {
     assert.match(usage.stdout, /3 invoices off, 4 usage by quantity off, 5 usage by revenue on/);
     assert.match(usage.stdout, /billing mode: Zuora bills the usage/);
 
+    // The bound of invoice syncs in flight (issue 12): shown with its default, set by its flag.
+    assert.match(usage.stdout, /invoice syncs in flight at most: 40 \(the Zuora concurrency/);
+    const bound = await run('connections', 'update', id, '--max-in-flight-syncs', '12');
+    assert.equal(bound.code, 0, bound.stderr);
+    assert.match(bound.stdout, /invoice syncs in flight at most: 12\n/);
+    for (const wrong of ['0', '2.5', 'abc']) {
+      const refused = await run('connections', 'update', id, '--max-in-flight-syncs', wrong);
+      assert.equal(refused.code, 1, wrong);
+      assert.match(refused.stderr, /--max-in-flight-syncs: /, refused.stderr);
+      assert.doesNotMatch(refused.stderr, /received string/, refused.stderr);
+    }
+
     const test = await run('connections', 'test', id, '--json');
     assert.equal(test.code, 0, test.stderr);
     assert.deepEqual(JSON.parse(test.stdout), { id, ok: true, zuora: { ok: true }, togai: { ok: true } });

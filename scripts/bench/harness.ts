@@ -33,6 +33,8 @@ export async function child(
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Stopped on the way out even when interrupted while it starts.
+  register(() => stop(proc));
   let out = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {

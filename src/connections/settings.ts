@@ -398,6 +398,8 @@ export function settingFlags(): SettingFlag[] {
             : undefined;
       inner = inner.unwrap() as z.ZodType;
     }
+    // An optional setting without a default (e.g. maxInFlightInvoiceSyncs): parse the value inside.
+    if (inner instanceof z.ZodOptional) inner = inner.unwrap() as z.ZodType;
     if (meta?.flag) {
       const flag: SettingFlag = { path, meta, ...(defaultText !== undefined && { defaultText }) };
       if (inner instanceof z.ZodEnum) flag.choices = inner.options as string[];

@@ -41,6 +41,8 @@ export const invoiceAdmission = {
   workflowId: (connectionId: string): string => `togai-invoice-admission:${connectionId}`,
   /** The signal a gateway sends with each deferred invoice (`QueuedTogaiInvoice[]`). */
   queueSignal: 'queueTogaiInvoices',
+  /** The query that answers what waits, oldest first (`QueuedTogaiInvoice[]`). */
+  queuedQuery: 'queued',
   /** Invoices handed to one `startInvoiceSyncs` activity (which waits for room before each start). */
   batchSize: 25,
   /** An empty queue ends the run after this long; the next deferred webhook starts a new one. */

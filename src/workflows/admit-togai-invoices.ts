@@ -2,6 +2,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  defineQuery,
   defineSignal,
   log,
   proxyActivities,
@@ -31,6 +32,9 @@ import { checkInput } from './input.js';
 
 export const queueTogaiInvoices = defineSignal<[QueuedTogaiInvoice[]]>(invoiceAdmission.queueSignal);
 
+/** What waits, oldest first: `temporal workflow query --workflow-id togai-invoice-admission:<conn> --name queued`. */
+export const queuedQuery = defineQuery<QueuedTogaiInvoice[]>(invoiceAdmission.queuedQuery);
+
 const start = proxyActivities<SweepActivities>(invoiceAdmission.startActivityOptions);
 
 export async function admitTogaiInvoices(input: AdmitTogaiInvoicesInput): Promise<AdmitTogaiInvoicesResult> {
@@ -38,6 +42,9 @@ export async function admitTogaiInvoices(input: AdmitTogaiInvoicesInput): Promis
   const { connectionId, idleMs = invoiceAdmission.idleMs } = input;
   const queue: QueuedTogaiInvoice[] = [...(input.queued ?? [])];
   const queued = new Set(queue.map((q) => q.togaiInvoiceId));
+  // The batch being started counts as waiting until its answer is in.
+  let inFlight: QueuedTogaiInvoice[] = [];
+  setHandler(queuedQuery, () => [...inFlight, ...queue]);
   let signals = 0;
   setHandler(queueTogaiInvoices, (invoices) => {
     signals++;
@@ -54,6 +61,7 @@ export async function admitTogaiInvoices(input: AdmitTogaiInvoicesInput): Promis
   for (;;) {
     if (!(await condition(() => queue.length > 0, idleMs))) break;
     const batch = queue.splice(0, invoiceAdmission.batchSize);
+    inFlight = batch;
     let back: QueuedTogaiInvoice[];
     try {
       const res = await start.startInvoiceSyncs({
@@ -72,6 +80,7 @@ export async function admitTogaiInvoices(input: AdmitTogaiInvoicesInput): Promis
       back = batch;
       wait = invoiceAdmission.maxWaitMs;
     }
+    inFlight = [];
     const deferredIds = new Set(back.map((q) => q.togaiInvoiceId));
     for (const q of batch) if (!deferredIds.has(q.togaiInvoiceId)) queued.delete(q.togaiInvoiceId);
     queue.unshift(...back);

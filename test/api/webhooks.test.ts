@@ -626,6 +626,14 @@ describe('webhook routes (/webhooks, real Temporal, fixture workflows, port 0)',
         const again = await togai(conn, togaiEvent('invoice.generated', later[0] ?? ''));
         assert.equal(again.json['status'], 'queued');
         for (const id of later) await assertNotStarted(togaiInvoiceToZuora.workflowId(conn.id, id));
+        // What waits, as an operator asks for it (`temporal workflow query --name queued`).
+        const waiting = await client.workflow
+          .getHandle(admissionId)
+          .query<{ togaiInvoiceId: string }[]>(invoiceAdmission.queuedQuery);
+        assert.deepEqual(
+          waiting.map((q) => q.togaiInvoiceId),
+          later,
+        );
 
         await client.workflow.getHandle(heldId).signal('release');
         for (const id of later) {

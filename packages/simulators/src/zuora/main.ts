@@ -12,7 +12,8 @@
  *   ZUORA_SIM_CALLOUT_INTERVAL_MS (1800000)
  *   ZUORA_SIM_FAULTS (JSON array of fault rules, see src/common/faults.ts)
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { parseFaultRules } from '../common/faults.js';
@@ -130,7 +131,9 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-const isEntryPoint = process.argv[1]?.endsWith('/simulators/zuora/main.js') ?? false;
+// Run as a program (`npm run sim:zuora`, `node …/zuora/main.js`), not when imported.
+const isEntryPoint =
+  process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isEntryPoint) {
   main().catch((err: unknown) => {
     console.error(err);
