@@ -5,6 +5,8 @@ import { createDefaultVerifier } from '../connections/default-verifier.js';
 import { ConnectionValidationError } from '../connections/errors.js';
 import { openConnections, type Connections } from '../connections/open.js';
 import { createLogger } from '../logger.js';
+import { Connection, type Client } from '@temporalio/client';
+import { createClient, temporalAddress } from '../temporal/connection.js';
 
 /** What every `tzs` command shares: output, the connection store, documents from files. */
 
@@ -22,6 +24,31 @@ export async function withConnections<T>(fn: (c: Connections) => Promise<T>): Pr
     return await fn(connections);
   } finally {
     await connections.close();
+  }
+}
+
+/**
+ * Connects to the configured Temporal frontend (TEMPORAL_ADDRESS, else the dev server `npm start`
+ * runs), runs `fn` with a client of the configured namespace and task queue, closes the connection.
+ * Throws when Temporal cannot be reached within 5 s, naming the address.
+ */
+export async function withTemporal<T>(fn: (client: Client, taskQueue: string) => Promise<T>): Promise<T> {
+  const config = getConfig();
+  const address = temporalAddress(config);
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: '5s' });
+  } catch (err) {
+    throw new Error(
+      `cannot reach Temporal at ${address} (${err instanceof Error ? err.message : String(err)}): ` +
+        'start it (`npm start`) or set TEMPORAL_ADDRESS',
+      { cause: err },
+    );
+  }
+  try {
+    return await fn(createClient(config, connection), config.temporal.taskQueue);
+  } finally {
+    await connection.close();
   }
 }
 
