@@ -12,8 +12,8 @@ import type { ConnectionService, WebhookCredentials } from '../connections/servi
 import type { Logger } from '../logger.js';
 import { FLOW } from '../flows/index.js';
 import {
-  queueInvoiceSyncs,
-  startSync,
+  startOrQueue,
+  type QueuedStart,
   type StartSyncResult,
   type SyncRequest,
 } from '../temporal/start-sync.js';
@@ -28,7 +28,7 @@ import { checkTogaiAuth, checkZuoraAuth, type AuthResult } from './webhook-auth.
  *
  * Answers (docs/connections.md, "Webhooks"):
  *   200 {workflowId, runId, status}  the start was accepted or found (started | already-running |
- *                                    already-completed | duplicate-delivery); Togai: {ignored: true}
+ *                                    already-completed); Togai: {ignored: true}
  *                                    for event types we do not sync; an invoice past the connection's
  *                                    bound of syncs in flight: status `queued` with `admissionWorkflowId`
  *                                    (the queue starts it when there is room)
@@ -42,12 +42,6 @@ import { checkTogaiAuth, checkZuoraAuth, type AuthResult } from './webhook-auth.
  * request that cannot be authenticated or parsed will not get better by being retried. Only 200 is
  * used for success (never 201/202), because Zuora treats anything else as a failed delivery.
  */
-
-/** An invoice past its connection's bound: queued on the admission workflow, started when there is room. */
-interface QueuedAnswer {
-  status: 'queued';
-  admissionWorkflowId: string;
-}
 
 export interface WebhookDeps {
   service: ConnectionService;
@@ -258,22 +252,9 @@ export function createWebhookRouter(deps: WebhookDeps): Router {
     maxInFlight?: number,
   ): Promise<void> {
     const connectionId = request.input.connectionId;
-    let result: StartSyncResult | (Omit<StartSyncResult, 'status'> & QueuedAnswer);
+    let result: StartSyncResult | QueuedStart;
     try {
-      const started = await startSync(
-        temporal,
-        request,
-        maxInFlight !== undefined ? { admission: { limit: maxInFlight } } : {},
-      );
-      if (started.status === 'deferred' && request.flow === FLOW.togaiInvoiceToZuora) {
-        const { togaiInvoiceId, eventId } = request.input;
-        const admissionWorkflowId = await queueInvoiceSyncs(temporal, connectionId, [
-          { togaiInvoiceId, ...(eventId !== undefined && { eventId }) },
-        ]);
-        result = { workflowId: started.workflowId, status: 'queued', admissionWorkflowId };
-      } else {
-        result = started;
-      }
+      result = await startOrQueue(temporal, request, maxInFlight);
     } catch (err) {
       log.error(
         { err, connectionId, flow: request.flow, ...context },

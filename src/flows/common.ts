@@ -2,6 +2,7 @@ import type { ActivityOptions } from '@temporalio/common';
 import { FAILURE, NEVER_RETRIED, type FailureType } from '../shared/failures.js';
 import type { Unmapped } from '../mapping/address.js';
 import type { FittedField } from '../mapping/fit.js';
+import type { OutcomeReasonKind } from './outcome.js';
 
 /**
  * What every flow contract shares: what started a sync, how a start ended, and the shape of a
@@ -46,8 +47,9 @@ export function billingMode(flows: Flows): BillingMode {
 export type SyncTrigger = 'zuora-callout' | 'togai-webhook' | 'sweep' | 'backfill' | 'manual' | 'child';
 
 /**
- * How `startSync` (gateway, sweep) ended for one object: a new run, a run already open, a run that
- * already completed, or this very delivery's own earlier run (which ended without success).
+ * How `startSync` (gateway, sweep, backfills, `tzs syncs retry`) ended for one object: a new run,
+ * a run already open, or a run that already completed. `duplicate-delivery` (a redelivery after
+ * a failed run) was answered before issue 13; it stays in the type so older sweep results read.
  */
 export type StartSyncStatus = 'started' | 'already-running' | 'already-completed' | 'duplicate-delivery';
 
@@ -58,6 +60,8 @@ export type StartSyncStatus = 'started' | 'already-running' | 'already-completed
 export interface AccountSyncResult {
   outcome: 'created' | 'adopted' | 'skipped';
   reason: string;
+  /** The reason as a kind (src/flows/outcome.ts), also in `TzsOutcomeReason`; absent in results of runs before issue 13. */
+  reasonKind?: OutcomeReasonKind;
   zuoraAccountId?: string;
   zuoraAccountNumber?: string;
   togaiCustomerId?: string;

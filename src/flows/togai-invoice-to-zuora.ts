@@ -4,6 +4,7 @@ import type { UsageSyncMode } from '../connections/settings.js';
 import type { FittedField } from '../mapping/fit.js';
 import type { RoundingReport } from '../mapping/invoice-togai-to-zuora.js';
 import type { SkipKind } from '../mapping/usage-togai-to-zuora.js';
+import type { OutcomeReasonKind } from './outcome.js';
 import { VENDOR_CALL_FAILURES, vendorActivityOptions, type BillingMode, type SyncTrigger } from './common.js';
 
 /**
@@ -68,6 +69,8 @@ export interface InvoiceSyncResult {
   /** Who bills: Togai invoices (flow 3) or Zuora bills the usage (flows 4/5); none when skipped. */
   billingMode?: BillingMode;
   reason: string;
+  /** The reason as a kind (src/flows/outcome.ts), also in `TzsOutcomeReason`; absent in results of runs before issue 13. */
+  reasonKind?: OutcomeReasonKind;
   togaiInvoiceId: string;
   togaiAccountId: string;
   zuoraAccountId: string;

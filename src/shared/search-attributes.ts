@@ -18,6 +18,18 @@ export const SA = {
   pendingSince: defineSearchAttributeKey('TzsPendingSince', SearchAttributeType.DATETIME),
   /** How many times the sweep has rerun the sync for its pending lines: the back-off grows with it. */
   pendingReruns: defineSearchAttributeKey('TzsPendingReruns', SearchAttributeType.INT),
+  /**
+   * How a sync ended (src/flows/outcome.ts `SyncOutcome`): created, adopted, skipped, empty,
+   * already-billed, failed or cancelled. Set when the run closes; a run of a version before issue 13
+   * has none (its ExecutionStatus still says Completed or Failed).
+   */
+  outcome: defineSearchAttributeKey('TzsOutcome', SearchAttributeType.KEYWORD),
+  /**
+   * Why, as a kind (`OutcomeReasonKind`: flow-off, loop-guard, usage-lines-pending, …), or for a
+   * failed run its failure type (src/shared/failures.ts): `TzsOutcome="failed" AND
+   * TzsOutcomeReason="InvalidSourceData"` lists the syncs one fix can retry.
+   */
+  outcomeReason: defineSearchAttributeKey('TzsOutcomeReason', SearchAttributeType.KEYWORD),
 } as const;
 
 export const ALL_SEARCH_ATTRIBUTES = Object.values(SA);

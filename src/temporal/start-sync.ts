@@ -31,15 +31,16 @@ export type { SyncRequest } from '../flows/index.js';
  *   not sync again); after a failed, terminated, cancelled or timed-out one, a new start retries.
  * - `USE_EXISTING`: a start while a run is open returns that run instead of failing or replacing it.
  * - Per delivery (`Zuora-Notification-Id`, Togai event id): the memo of the run records which
- *   delivery started it. A redelivery of that same delivery never starts another run, even after the
- *   run failed (its failure is for an operator or a sweep to retry, not for a looping sender).
- *   Another delivery for the same object after a failure does start a new run: that is the retry.
+ *   delivery started it (shown by `tzs syncs show`). Any delivery after a failed run starts a new
+ *   run, a redelivery of the same notification included (issue 13): a sender that resends, or an
+ *   operator who replays the notification from Zuora's or Togai's console, means "try again".
+ *   Our answer is 200 either way, so no sender loops on it.
  *
  * - A first start for an object costs one call (`REJECT_DUPLICATE`, no run under the ID yet); only
  *   when a run exists are the rules above applied, from a describe of the latest run.
  *
- * The status says what happened: `started`, `already-running`, `already-completed`, or
- * `duplicate-delivery` (this delivery already started the latest run, which ended without success).
+ * The status says what happened: `started`, `already-running` or `already-completed`
+ * (`duplicate-delivery` was answered before issue 13 and is no longer).
  */
 
 export interface StartSyncResult {
@@ -47,8 +48,6 @@ export interface StartSyncResult {
   runId?: string;
   /** `deferred`: an invoice sync not started because its connection has `admission.limit` in flight. */
   status: StartSyncStatus | 'deferred';
-  /** For `duplicate-delivery`: how the run this delivery started ended (FAILED, TERMINATED, ...). */
-  runStatus?: string;
 }
 
 export interface StartSyncDeps {
@@ -180,9 +179,6 @@ export async function startSync(
       } else if (status === 'COMPLETED') {
         return { workflowId, runId: latest.runId, status: 'already-completed' };
       }
-      if (deliveryId !== undefined && latest.memo?.[MEMO_DELIVERY_ID] === deliveryId) {
-        return { workflowId, runId: latest.runId, status: 'duplicate-delivery', runStatus: status };
-      }
     }
     if (!admitted) return { workflowId, status: 'deferred' };
     const token = randomUUID();
@@ -218,6 +214,37 @@ export async function startSync(
       throw err;
     }
   });
+}
+
+/** An invoice sync past its connection's bound: queued on the admission workflow, started when there is room. */
+export interface QueuedStart {
+  workflowId: string;
+  status: 'queued';
+  admissionWorkflowId: string;
+}
+
+/**
+ * What the gateway's webhooks and `tzs syncs retry` do for one sync: `startSync`, and for an
+ * invoice sync over the connection's bound of syncs in flight (`maxInFlight`, the connection's
+ * `maxInFlightInvoiceSyncs`), a place on its admission queue instead. Throws what `startSync`
+ * and `queueInvoiceSyncs` throw (Temporal unreachable or past `deps.timeoutMs`).
+ */
+export async function startOrQueue(
+  deps: StartSyncDeps,
+  request: SyncRequest,
+  maxInFlight?: number,
+): Promise<StartSyncResult | QueuedStart> {
+  const started = await startSync(
+    deps,
+    request,
+    maxInFlight !== undefined ? { admission: { limit: maxInFlight } } : {},
+  );
+  if (started.status !== 'deferred' || request.flow !== FLOW.togaiInvoiceToZuora) return started;
+  const { connectionId, togaiInvoiceId, eventId } = request.input;
+  const admissionWorkflowId = await queueInvoiceSyncs(deps, connectionId, [
+    { togaiInvoiceId, ...(eventId !== undefined && { eventId }) },
+  ]);
+  return { workflowId: started.workflowId, status: 'queued', admissionWorkflowId };
 }
 
 /**

@@ -1,19 +1,21 @@
 #!/usr/bin/env node
 /**
  * `tzs`: the operator's command line. `tzs connections …` manages connections (the same service
- * as the admin API, on the same store). `--json` prints machine-readable output; failures print
+ * as the admin API, on the same store); `tzs syncs …` lists, shows and retries syncs (Temporal). `--json` prints machine-readable output; failures print
  * one message (no stack trace) and exit 1.
  */
 import { Command } from 'commander';
 import { errorAnswer } from '../connections/errors.js';
 import { isMain } from '../shared/process.js';
 import { connectionsCommand, problemForCli } from './connections.js';
+import { syncsCommand } from './syncs.js';
 
 export function buildProgram(): Command {
   return new Command('tzs')
     .description('togai-zuora-sync operator CLI')
     .showHelpAfterError()
-    .addCommand(connectionsCommand());
+    .addCommand(connectionsCommand())
+    .addCommand(syncsCommand());
 }
 
 /** Operator-facing failures: the admin API's answer table, a message and an exit code. */

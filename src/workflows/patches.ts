@@ -21,4 +21,6 @@ export const PATCH = {
   fewerCallsPerInvoice: 'fewer-calls-per-invoice',
   /** Issue 12 review: the retry after a refusal uses the run's own key generation (was 1 in every run). */
   freshKeyPerRun: 'fresh-key-per-run',
+  /** Issue 13: every sync records how it ended (TzsOutcome, TzsOutcomeReason) when it closes. */
+  outcomeSearchAttributes: 'outcome-search-attributes',
 } as const;

@@ -1,7 +1,12 @@
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { AccountActivities } from '../activities/accounts.js';
-import { ALL_FLOWS_ON } from '../flows/index.js';
-import { togaiAccountToZuora, type AccountSyncResult, type SyncTogaiAccountInput } from '../flows/index.js';
+import {
+  accountReasonKind,
+  ALL_FLOWS_ON,
+  togaiAccountToZuora,
+  type AccountSyncResult,
+  type SyncTogaiAccountInput,
+} from '../flows/index.js';
 import { zuoraAccountFromTogai, zuoraAccountIdFromSettings } from '../mapping/togai-account-to-zuora.js';
 import { MAPPING_SETTING, togaiAccountIdFor } from '../mapping/zuora-account-to-togai.js';
 import { FAILURE } from '../shared/failures.js';
@@ -9,6 +14,7 @@ import { zuoraAccountCreateKey } from '../shared/idempotency.js';
 import { createOnce } from './create-once.js';
 import { ensureTogaiMapping, setSearchAttributes } from './account-sync-common.js';
 import { checkInput } from './input.js';
+import { recordingOutcome } from './outcome.js';
 
 const acts = proxyActivities<AccountActivities>(togaiAccountToZuora.activityOptions);
 
@@ -19,6 +25,10 @@ const acts = proxyActivities<AccountActivities>(togaiAccountToZuora.activityOpti
  * guard) or an earlier run of this flow already synced it.
  */
 export async function syncTogaiAccountToZuora(input: SyncTogaiAccountInput): Promise<AccountSyncResult> {
+  return recordingOutcome(() => sync(input), accountReasonKind);
+}
+
+async function sync(input: SyncTogaiAccountInput): Promise<AccountSyncResult> {
   checkInput('syncTogaiAccountToZuora', input);
   const { connectionId, togaiAccountId } = input;
   setSearchAttributes({ connectionId, flow: togaiAccountToZuora.workflowType, togaiAccountId });
@@ -28,6 +38,7 @@ export async function syncTogaiAccountToZuora(input: SyncTogaiAccountInput): Pro
   if (!(settings.flows ?? ALL_FLOWS_ON).togaiAccountToZuora) {
     return {
       outcome: 'skipped',
+      reasonKind: 'flow-off',
       reason: `flow 2 (Togai account → Zuora account) is off for connection ${connectionId}: nothing was synced`,
       togaiAccountId,
     };
@@ -60,11 +71,13 @@ export async function syncTogaiAccountToZuora(input: SyncTogaiAccountInput): Pro
     return cameFromZuora(account.id, mapped)
       ? {
           outcome: 'skipped',
+          reasonKind: 'loop-guard',
           reason: `loop guard: Togai account ${account.id} was created from Zuora account ${mapped} (settings in namespace ${namespace})`,
           ...base,
         }
       : {
           outcome: 'adopted',
+          reasonKind: 'linked',
           reason: `Togai account ${account.id} is already mapped to Zuora account ${mapped} (settings in namespace ${namespace})`,
           ...base,
         };
@@ -115,6 +128,7 @@ export async function syncTogaiAccountToZuora(input: SyncTogaiAccountInput): Pro
   await ensureTogaiMapping(acts, connectionId, account.id, namespace, zuora, accountSettings);
   return {
     outcome,
+    reasonKind: outcome === 'created' ? 'new' : 'found',
     reason,
     zuoraAccountId: zuora.id,
     zuoraAccountNumber: zuora.accountNumber,

@@ -1,6 +1,7 @@
 import { ApplicationFailure, patched, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import {
+  invoiceReasonKind,
   ALL_FLOWS_ON,
   billingMode,
   togaiInvoiceToZuora,
@@ -15,6 +16,7 @@ import { syncUsage, type UsagePart } from './invoice-usage.js';
 import { ensureZuoraInvoice, type InvoicePart } from './invoice-zuora-invoice.js';
 import { PATCH } from './patches.js';
 import { checkInput } from './input.js';
+import { recordingOutcome } from './outcome.js';
 
 const acts = proxyActivities<Activities>(togaiInvoiceToZuora.activityOptions);
 
@@ -28,6 +30,10 @@ const acts = proxyActivities<Activities>(togaiInvoiceToZuora.activityOptions);
  * in `TzsPendingUsageLines`, and synced by a later run once their mapping exists.
  */
 export async function syncTogaiInvoiceToZuora(input: SyncTogaiInvoiceInput): Promise<InvoiceSyncResult> {
+  return recordingOutcome(() => sync(input), invoiceReasonKind);
+}
+
+async function sync(input: SyncTogaiInvoiceInput): Promise<InvoiceSyncResult> {
   checkInput('syncTogaiInvoiceToZuora', input);
   const { connectionId, togaiInvoiceId } = input;
   upsertSearchAttributes([

@@ -2,7 +2,13 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { AccountActivities, AccountSyncSettings } from '../activities/accounts.js';
 import type { ZuoraAccount } from '../clients/zuora/schemas.js';
 import { ALL_FLOWS_ON } from '../flows/index.js';
-import { zuoraAccountToTogai, type AccountSyncResult, type SyncZuoraAccountInput } from '../flows/index.js';
+import {
+  accountReasonKind,
+  zuoraAccountToTogai,
+  type AccountSyncResult,
+  type OutcomeReasonKind,
+  type SyncZuoraAccountInput,
+} from '../flows/index.js';
 import {
   invalidSourceData,
   togaiAccountIdFor,
@@ -16,6 +22,7 @@ import {
   togaiLinkFields,
 } from './account-sync-common.js';
 import { checkInput } from './input.js';
+import { recordingOutcome } from './outcome.js';
 
 const acts = proxyActivities<AccountActivities>(zuoraAccountToTogai.activityOptions);
 
@@ -26,6 +33,10 @@ const acts = proxyActivities<AccountActivities>(zuoraAccountToTogai.activityOpti
  * never makes a second customer.
  */
 export async function syncZuoraAccountToTogai(input: SyncZuoraAccountInput): Promise<AccountSyncResult> {
+  return recordingOutcome(() => sync(input), accountReasonKind);
+}
+
+async function sync(input: SyncZuoraAccountInput): Promise<AccountSyncResult> {
   checkInput('syncZuoraAccountToTogai', input);
   const { connectionId, zuoraAccountId } = input;
   setSearchAttributes({ connectionId, flow: zuoraAccountToTogai.workflowType, zuoraAccountId });
@@ -35,6 +46,7 @@ export async function syncZuoraAccountToTogai(input: SyncZuoraAccountInput): Pro
   if (!(settings.flows ?? ALL_FLOWS_ON).zuoraAccountToTogai) {
     return {
       outcome: 'skipped',
+      reasonKind: 'flow-off',
       reason: `flow 1 (Zuora account → Togai customer) is off for connection ${connectionId}: nothing was synced`,
       zuoraAccountId,
     };
@@ -73,6 +85,7 @@ export async function syncZuoraAccountToTogai(input: SyncZuoraAccountInput): Pro
   return {
     outcome: togai.outcome,
     reason: togai.reason,
+    reasonKind: togai.reasonKind,
     zuoraAccountId: zuora.id,
     zuoraAccountNumber: zuora.accountNumber,
     togaiCustomerId: togai.customerId,
@@ -84,6 +97,7 @@ export async function syncZuoraAccountToTogai(input: SyncZuoraAccountInput): Pro
 
 interface TogaiSide extends Pick<AccountSyncResult, 'fitted' | 'unmapped'> {
   outcome: 'created' | 'adopted';
+  reasonKind: OutcomeReasonKind;
   reason: string;
   customerId: string;
   accountId: string;
@@ -106,6 +120,7 @@ async function adoptLinked(
   }
   return {
     outcome: 'adopted',
+    reasonKind: 'linked',
     reason: `${where} already links Togai account ${togaiAccountId} (${field})`,
     customerId: existing.customerId,
     accountId: existing.id,
@@ -131,7 +146,7 @@ async function findOrCreate(
           `create account ${accountId} under customer ${customerId} in Togai (or delete the customer), then retry this workflow`,
       );
     }
-    return { outcome: 'adopted', reason, customerId, accountId };
+    return { outcome: 'adopted', reasonKind: 'found', reason, customerId, accountId };
   };
 
   if (await acts.togaiGetCustomer({ connectionId, customerId })) {
@@ -151,6 +166,7 @@ async function findOrCreate(
   }
   return {
     outcome: 'created',
+    reasonKind: 'new',
     reason: `created Togai customer ${customerId} with account ${accountId} and its Zuora mapping settings`,
     customerId,
     accountId,
