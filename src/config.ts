@@ -5,7 +5,13 @@ import { z } from 'zod';
  * so a bad variable fails the process at start instead of in the middle of a sync.
  */
 
-const port = z.coerce.number().int().min(1).max(65535);
+/** A whole number in a range; the message says the range, since zod's default ("received NaN") does not help. */
+function wholeNumber(min: number, max: number, what = '') {
+  const error = `expected a whole number from ${min} to ${max}${what}`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+}
+
+const port = wholeNumber(1, 65535, ' (a TCP port)');
 const hostPort = z
   .string()
   .regex(/^[^\s:/]+:\d{1,5}$/, 'expected host:port, e.g. temporal.internal:7233 (no scheme)');
@@ -64,23 +70,18 @@ const envSchema = z.object({
     .default('X-Zuora-Signature'),
   ZUORA_WEBHOOK_HMAC_ALGORITHM: z.enum(['sha1', 'sha256', 'sha512']).default('sha256'),
   ZUORA_WEBHOOK_HMAC_ENCODING: z.enum(['base64', 'hex']).default('base64'),
-  TOGAI_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
-  WEBHOOK_TEMPORAL_TIMEOUT_MS: z.coerce.number().int().min(100).max(20_000).default(10_000),
+  TOGAI_WEBHOOK_TOLERANCE_SECONDS: wholeNumber(1, 86_400).default(300),
+  WEBHOOK_TEMPORAL_TIMEOUT_MS: wholeNumber(100, 20_000).default(10_000),
 
-  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).default(200),
-  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(1).max(10_000).default(100),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: wholeNumber(1, 10_000).default(200),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: wholeNumber(1, 10_000).default(100),
   // Sticky cache: each cached run holds its isolate state (~1 MB with the workflow bundle's
   // objects). 250 covers the syncs in flight of several connections (each bounded by
   // maxInFlightInvoiceSyncs); an evicted run replays its history on its next task.
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(250),
+  WORKER_MAX_CACHED_WORKFLOWS: wholeNumber(0, 100_000).default(250),
 
-  INVOICE_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
-  INVOICE_SWEEP_OVERLAP_SECONDS: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(7 * 86_400)
-    .default(3_600),
+  INVOICE_SWEEP_INTERVAL_SECONDS: wholeNumber(10, 86_400).default(300),
+  INVOICE_SWEEP_OVERLAP_SECONDS: wholeNumber(0, 7 * 86_400).default(3_600),
 
   PUBLIC_BASE_URL: z
     .url({ protocol: /^https?$/, error: 'expected an http(s) URL, e.g. https://sync.example.com' })
@@ -224,10 +225,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
+/** Exit code of a process stopped by its configuration (sysexits.h `EX_CONFIG`). */
+export const EXIT_CONFIG = 78;
+
 let cached: Config | undefined;
 
 /** The process-wide config, read once. Entry points call this; libraries take a Config argument. */
 export function getConfig(): Config {
   cached ??= loadConfig(process.env);
   return cached;
+}
+
+/**
+ * For entry points (`npm start`, worker, gateway): the config, or, when the environment is wrong,
+ * one line per bad variable on stderr (what it must be; never its value, which may be a secret)
+ * and exit `EXIT_CONFIG` without a stack trace. Other errors are thrown on.
+ */
+export function getConfigOrExit(): Config {
+  try {
+    return getConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(EXIT_CONFIG);
+  }
 }

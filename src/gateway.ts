@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { getConfig, type Config } from './config.js';
+import { getConfigOrExit, type Config } from './config.js';
 import { createGatewayApp } from './api/app.js';
 import { resolveAdminToken } from './api/admin.js';
 import { createDefaultVerifier } from './connections/default-verifier.js';
@@ -79,7 +79,7 @@ export async function startGateway(
 }
 
 if (isMain(import.meta.url)) {
-  const config = getConfig();
+  const config = getConfigOrExit();
   const log = createLogger(config.logLevel);
   startGateway(config, log)
     .then((gateway) => onShutdownSignal(() => void gateway.close()))

@@ -4,7 +4,7 @@
  * process, sharing one connection store. With no real connection configured it adds demo mode
  * (src/demo.ts). Ctrl-C drains the worker, closes the gateway and stops the dev server.
  */
-import { getConfig } from './config.js';
+import { getConfigOrExit } from './config.js';
 import { createDefaultVerifier } from './connections/default-verifier.js';
 import { openConnections, type Connections } from './connections/open.js';
 import { shouldRunDemo, startDemo, type Demo } from './demo.js';
@@ -17,7 +17,7 @@ import { startDevServer, type DevServer } from './devtools/dev-server.js';
 import { ensureInvoiceSweepScheduleFor } from './temporal/schedules.js';
 import { runWorker } from './worker.js';
 
-const config = getConfig();
+const config = getConfigOrExit();
 const log = createLogger(config.logLevel);
 const controller = new AbortController();
 let devServer: DevServer | undefined;

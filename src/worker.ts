@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { getConfig, type Config } from './config.js';
+import { getConfigOrExit, type Config } from './config.js';
 import { createActivities, type ActivityDeps } from './activities/index.js';
 import { createDefaultVerifier } from './connections/default-verifier.js';
 import { openConnections, type Connections } from './connections/open.js';
@@ -157,7 +157,7 @@ async function ensureSweeps(
 }
 
 if (isMain(import.meta.url)) {
-  const config = getConfig();
+  const config = getConfigOrExit();
   const log = createLogger(config.logLevel);
   const controller = new AbortController();
   onShutdownSignal(() => controller.abort());

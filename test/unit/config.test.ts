@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, EXIT_CONFIG, loadConfig } from '../../src/config.js';
 
 describe('config', () => {
   it('applies defaults for an empty environment (all-in-one mode)', () => {
@@ -43,4 +45,34 @@ describe('config', () => {
       [],
     );
   });
+
+  for (const entry of ['start', 'worker', 'gateway']) {
+    it(`${entry}: a bad variable prints one readable line per variable, no stack trace, exit ${EXIT_CONFIG}`, () => {
+      const script = fileURLToPath(new URL(`../../src/${entry}.js`, import.meta.url));
+      const run = spawnSync(process.execPath, [script], {
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          GATEWAY_PORT: 'eighty',
+          WORKER_MAX_CACHED_WORKFLOWS: '-1',
+          TZS_ENCRYPTION_KEY: 'c2VjcmV0LWJ1dC10b28tc2hvcnQ=',
+        },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      assert.equal(run.status, EXIT_CONFIG, run.stderr);
+      assert.match(run.stderr, /^Invalid configuration:$/m);
+      assert.match(
+        run.stderr,
+        /^ {2}- GATEWAY_PORT: expected a whole number from 1 to 65535 \(a TCP port\)$/m,
+      );
+      assert.match(
+        run.stderr,
+        /^ {2}- WORKER_MAX_CACHED_WORKFLOWS: expected a whole number from 0 to 100000$/m,
+      );
+      assert.match(run.stderr, /^ {2}- TZS_ENCRYPTION_KEY: expected 32 random bytes in base64/m);
+      assert.equal(run.stderr.includes('c2VjcmV0'), false, 'the secret value is never echoed');
+      assert.doesNotMatch(run.stderr, /^\s+at /m, 'no stack trace');
+      assert.equal(run.stdout, '');
+    });
+  }
 });
