@@ -315,6 +315,30 @@ describe('tzs CLI (spawned, temp SQLite)', function () {
     }
   });
 
+  it('add without its required flags names exactly the missing ones (not optional or defaulted settings)', async () => {
+    const bare = await run('connections', 'add');
+    assert.equal(bare.code, 1);
+    assert.match(bare.stderr, /--name: missing/);
+    assert.match(
+      bare.stderr,
+      /zuora: missing: give --zuora-endpoint, --zuora-client-id, --zuora-client-secret \(or set them in --file\)/,
+    );
+    assert.match(bare.stderr, /togai: missing: give --togai-base-url, --togai-api-token/);
+    assert.doesNotMatch(bare.stderr, /expected object|received undefined|--tax-code|--currency-decimals/);
+    const partial = await run(
+      'connections',
+      'add',
+      '--name',
+      'Half',
+      '--zuora-endpoint',
+      'https://rest.zuora.com',
+    );
+    assert.equal(partial.code, 1);
+    assert.match(partial.stderr, /--zuora-client-id: missing \(give the flag, or set it in --file\)/);
+    assert.match(partial.stderr, /--zuora-client-secret: missing/);
+    assert.doesNotMatch(partial.stderr, /--zuora-endpoint: missing/);
+  });
+
   it('refuses wrong credentials naming the side, and non-Zuora endpoints listing the valid ones', async () => {
     const common = ['--name', 'Bad', '--zuora-client-id', ZUORA_ID, '--togai-base-url', base];
     const badZuora = await run(
@@ -341,6 +365,32 @@ describe('tzs CLI (spawned, temp SQLite)', function () {
       ['zuora'],
     );
     assert.match(body.failures[0]?.reason ?? '', /HTTP 401/);
+
+    // A host that does not resolve is not a credentials problem: the message and the answer say so.
+    const unresolvable = await run(
+      'connections',
+      'add',
+      '--name',
+      'Nowhere',
+      '--zuora-endpoint',
+      'https://zuora.invalid',
+      '--custom-endpoint',
+      '--zuora-client-id',
+      ZUORA_ID,
+      '--zuora-client-secret',
+      ZUORA_SECRET,
+      '--togai-base-url',
+      'https://togai.invalid',
+      '--togai-api-token',
+      TOGAI_TOKEN,
+    );
+    assert.equal(unresolvable.code, 1);
+    assert.match(
+      unresolvable.stderr,
+      /Zuora could not be reached, so the credentials were not checked: the host name zuora\.invalid does not resolve \(DNS\)/,
+    );
+    assert.match(unresolvable.stderr, /Togai could not be reached.*togai\.invalid does not resolve/);
+    assert.doesNotMatch(unresolvable.stderr, /credential check failed/);
 
     const badTogai = await run(
       'connections',

@@ -121,16 +121,61 @@ export class InvalidResponseError extends VendorError {
   override readonly name = 'InvalidResponseError';
 }
 
-/** Thrown by `verifyZuoraCredentials` / `verifyTogaiCredentials`: names the side that failed. */
+/**
+ * Thrown by `verifyZuoraCredentials` / `verifyTogaiCredentials`: names the side that failed, and
+ * whether it was reached at all (`unreachable`: DNS, refused connection, TLS, timeout), in which
+ * case the credentials were never checked and must not be blamed.
+ */
 export class CredentialCheckError extends Error {
   override readonly name = 'CredentialCheckError';
+  readonly unreachable: boolean;
   constructor(
     readonly side: 'zuora' | 'togai',
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; unreachable?: boolean },
   ) {
     super(message, options);
+    this.unreachable = options?.unreachable ?? false;
   }
+}
+
+const TRANSPORT_CODES: Record<string, (host: string) => string> = {
+  ENOTFOUND: (host) => `the host name ${host} does not resolve (DNS); check the URL and this machine's DNS`,
+  EAI_AGAIN: (host) => `the host name ${host} could not be resolved now (DNS temporarily failing)`,
+  ECONNREFUSED: (host) => `nothing accepts connections at ${host} (connection refused)`,
+  ECONNRESET: (host) => `${host} closed the connection`,
+  EHOSTUNREACH: (host) => `no route to ${host} (network unreachable)`,
+  ENETUNREACH: (host) => `no route to ${host} (network unreachable)`,
+  ETIMEDOUT: (host) => `${host} did not answer in time`,
+  CERT_HAS_EXPIRED: (host) => `the TLS certificate of ${host} has expired`,
+  DEPTH_ZERO_SELF_SIGNED_CERT: (host) => `${host} presents a self-signed TLS certificate`,
+  SELF_SIGNED_CERT_IN_CHAIN: (host) => `${host} presents a TLS certificate this machine does not trust`,
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: (host) => `${host} presents a TLS certificate this machine cannot verify`,
+  ERR_TLS_CERT_ALTNAME_INVALID: (host) => `the TLS certificate of ${host} is for another host name`,
+};
+
+/**
+ * Why a vendor could not be reached, from a network error anywhere in `err`'s cause chain (got's
+ * RequestError codes, Node's system errors): a sentence naming the host, or undefined when the
+ * vendor did answer (then the answer is what failed).
+ */
+export function unreachableReason(err: unknown, url: string): string | undefined {
+  let host = url;
+  try {
+    host = new URL(url).host;
+  } catch {
+    // Not a URL: name it as given.
+  }
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') {
+      const describe = TRANSPORT_CODES[code];
+      if (describe) return describe(host);
+      if (code.startsWith('E') && e.name === 'RequestError') return `${host} could not be reached (${code})`;
+    }
+    if (e.name === 'TimeoutError') return `${host} did not answer in time`;
+  }
+  return undefined;
 }
 
 /**

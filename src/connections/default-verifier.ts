@@ -1,4 +1,4 @@
-import { BusinessError, NotFoundError } from '../clients/errors.js';
+import { BusinessError, CredentialCheckError, NotFoundError } from '../clients/errors.js';
 import { verifyTogaiCredentials, verifyZuoraCredentials, ZuoraClient } from '../clients/index.js';
 import type { ZuoraQueryOptions } from '../clients/zuora/client.js';
 import type { CustomFieldProblems, RequiredCustomField } from './custom-fields.js';
@@ -70,7 +70,13 @@ async function reshape(check: Promise<void>): Promise<void> {
     await check;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    const m = /^(?:Zuora|Togai) credential check failed at (\S+): ([\s\S]*)$/.exec(message);
-    throw new Error(m ? `${m[2]} (${m[1]})` : message);
+    const m = /^(?:Zuora|Togai) (?:credential check failed|could not be reached) at (\S+): ([\s\S]*)$/.exec(
+      message,
+    );
+    const reshaped = new Error(m ? `${m[2]} (${m[1]})` : message);
+    // The service says "could not be reached" instead of blaming the credentials.
+    throw err instanceof CredentialCheckError && err.unreachable
+      ? Object.assign(reshaped, { unreachable: true })
+      : reshaped;
   }
 }

@@ -29,6 +29,8 @@ export class ConnectionConflictError extends Error {
 export interface CredentialFailure {
   side: CredentialSide;
   reason: string;
+  /** The side was never reached (DNS, refused connection, TLS, timeout): the credentials were not checked. */
+  unreachable?: boolean;
 }
 
 /**
@@ -47,7 +49,10 @@ export class CredentialVerificationError extends Error {
 }
 
 export function describeFailure(f: CredentialFailure): string {
-  return `${f.side === 'zuora' ? 'Zuora' : 'Togai'} credential check failed: ${f.reason}`;
+  const side = f.side === 'zuora' ? 'Zuora' : 'Togai';
+  return f.unreachable
+    ? `${side} could not be reached, so the credentials were not checked: ${f.reason}`
+    : `${side} credential check failed: ${f.reason}`;
 }
 
 /** The key that encrypted a row is not configured (or the ciphertext was tampered with). */
@@ -80,9 +85,15 @@ export function errorAnswer(err: unknown): ErrorAnswer | undefined {
   if (err instanceof ConnectionConflictError)
     return { status: 409, body: { error: 'conflict', message: err.message } };
   if (err instanceof CredentialVerificationError) {
+    // Nothing was refused when no side could be reached: a gateway error, not the caller's credentials.
+    const unreachable = err.failures.every((f) => f.unreachable);
     return {
-      status: 422,
-      body: { error: 'credentials_refused', message: err.message, failures: err.failures },
+      status: unreachable ? 502 : 422,
+      body: {
+        error: unreachable ? 'vendor_unreachable' : 'credentials_refused',
+        message: err.message,
+        failures: err.failures,
+      },
     };
   }
   if (err instanceof SecretDecryptionError) {

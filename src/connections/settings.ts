@@ -377,6 +377,8 @@ export interface SettingFlag {
   choices?: readonly string[];
   /** Parses the flag's text to the setting's type (numbers); validation stays with the service. */
   parse?: (text: string) => unknown;
+  /** True when a connection may go without it (optional, or defaulted): never reported as missing. */
+  optional?: boolean;
 }
 
 /** Every setting that has a flag, in declaration order (what `tzs connections add --help` lists). */
@@ -399,9 +401,16 @@ export function settingFlags(): SettingFlag[] {
       inner = inner.unwrap() as z.ZodType;
     }
     // An optional setting without a default (e.g. maxInFlightInvoiceSyncs): parse the value inside.
+    const optional =
+      defaultText !== undefined || inner instanceof z.ZodOptional || schema instanceof z.ZodDefault;
     if (inner instanceof z.ZodOptional) inner = inner.unwrap() as z.ZodType;
     if (meta?.flag) {
-      const flag: SettingFlag = { path, meta, ...(defaultText !== undefined && { defaultText }) };
+      const flag: SettingFlag = {
+        path,
+        meta,
+        ...(defaultText !== undefined && { defaultText }),
+        ...(optional && { optional }),
+      };
       if (inner instanceof z.ZodEnum) flag.choices = inner.options as string[];
       if (inner instanceof z.ZodNumber) flag.parse = numberFlag(meta.flag, inner);
       if (inner instanceof z.ZodRecord) flag.parse = recordFlag(meta.flag);

@@ -39,7 +39,12 @@ export async function verifyCredentials(
         return undefined;
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
-        return { side, reason: scrubSecrets(message || 'refused without a reason', secrets) };
+        const unreachable = (err as { unreachable?: unknown } | undefined)?.unreachable === true;
+        return {
+          side,
+          reason: scrubSecrets(message || 'refused without a reason', secrets),
+          ...(unreachable && { unreachable }),
+        };
       }
     }),
   );

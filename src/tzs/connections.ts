@@ -63,8 +63,9 @@ export function problemForCli(problem: string): string {
   const exact = flags.find((f) => f.path.join('.') === path);
   if (exact)
     return `--${exact.meta.flag.split(' ')[0]}: ${missing ? 'missing (give the flag, or set it in --file)' : withFlagNames(message)}`;
+  // Only what a connection cannot go without: optional and defaulted settings are not "missing".
   const under = flags.filter(
-    (f) => f.path.join('.').startsWith(`${path}.`) && f.defaultText === undefined && !f.meta.createOnly,
+    (f) => f.path.join('.').startsWith(`${path}.`) && !f.optional && !f.meta.createOnly && !f.meta.secret,
   );
   const secrets = flags.filter((f) => f.path.join('.').startsWith(`${path}.`) && f.meta.secret);
   if (missing && under.length + secrets.length > 0) {

@@ -1,4 +1,4 @@
-import { CredentialCheckError } from '../errors.js';
+import { CredentialCheckError, unreachableReason } from '../errors.js';
 import { LimiterRegistry } from '../limits.js';
 import { TogaiClient, type TogaiClientOptions } from './client.js';
 
@@ -24,6 +24,17 @@ export async function verifyTogaiCredentials(opts: TogaiCredentialCheckOptions):
     await client.ping();
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
+    const unreachable = unreachableReason(err, opts.baseUrl);
+    if (unreachable) {
+      throw new CredentialCheckError(
+        'togai',
+        `Togai could not be reached at ${opts.baseUrl}: ${unreachable}`,
+        {
+          cause: err,
+          unreachable: true,
+        },
+      );
+    }
     throw new CredentialCheckError('togai', `Togai credential check failed at ${opts.baseUrl}: ${reason}`, {
       cause: err,
     });

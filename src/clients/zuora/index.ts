@@ -1,4 +1,4 @@
-import { CredentialCheckError, VendorError } from '../errors.js';
+import { CredentialCheckError, unreachableReason, VendorError } from '../errors.js';
 import { LimiterRegistry } from '../limits.js';
 import { ZuoraClient, type ZuoraClientOptions } from './client.js';
 import { ZuoraTokenRegistry } from './oauth.js';
@@ -30,6 +30,17 @@ export async function verifyZuoraCredentials(opts: ZuoraCredentialCheckOptions):
   } catch (err) {
     const reason =
       err instanceof VendorError ? err.message : err instanceof Error ? err.message : String(err);
+    const unreachable = unreachableReason(err, opts.baseUrl);
+    if (unreachable) {
+      throw new CredentialCheckError(
+        'zuora',
+        `Zuora could not be reached at ${opts.baseUrl}: ${unreachable}`,
+        {
+          cause: err,
+          unreachable: true,
+        },
+      );
+    }
     throw new CredentialCheckError('zuora', `Zuora credential check failed at ${opts.baseUrl}: ${reason}`, {
       cause: err,
     });
