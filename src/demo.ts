@@ -156,7 +156,8 @@ function readState(file: string): { state?: DemoStateFile; origin: DemoStateOrig
 
 /** Write-then-rename: a stop in the middle leaves the previous file whole. */
 function writeState(file: string, body: string): void {
-  writeFileSync(`${file}.tmp`, body);
+  // Owner-only, like the connection store beside it: the tenants hold (demo) customer data.
+  writeFileSync(`${file}.tmp`, body, { mode: 0o600 });
   renameSync(`${file}.tmp`, file);
 }
 

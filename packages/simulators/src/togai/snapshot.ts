@@ -10,7 +10,7 @@ export type Encoded = null | boolean | number | string | Encoded[] | { [key: str
 
 export function encodeValue(value: unknown): Encoded {
   if (value === null || value === undefined) return null;
-  if (Decimal.isDecimal(value)) return { $decimal: (value as Decimal).toFixed() };
+  if (Decimal.isDecimal(value)) return { $decimal: value.toFixed() };
   if (value instanceof Map)
     return { $map: [...value.entries()].map(([k, v]) => [encodeValue(k), encodeValue(v)] as Encoded) };
   if (Array.isArray(value)) return value.map(encodeValue);
