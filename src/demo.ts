@@ -74,6 +74,17 @@ export const DEMO_WALKTHROUGH: readonly { say: string; run: string }[] = [
   },
 ];
 
+/**
+ * The walkthrough as a shell script (`# N. what` comments, then the commands): the README's
+ * `demo-walkthrough` block is exactly this text.
+ */
+export function demoWalkthroughScript(): string {
+  let step = 0;
+  return DEMO_WALKTHROUGH.flatMap(({ say, run }) => [...(say ? [`# ${++step}. ${say}`] : []), run]).join(
+    '\n',
+  );
+}
+
 /** What the last start found in DATA_DIR: a saved tenant, none (fresh seed), or an unreadable file. */
 export type DemoStateOrigin =
   | { kind: 'restored'; file: string; savedAt: string }
