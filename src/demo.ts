@@ -149,7 +149,14 @@ async function put(url: string, body: unknown): Promise<void> {
   if (!res.ok) throw new Error(`PUT ${url}: HTTP ${res.status} ${await res.text()}`);
 }
 
-/** Reads the saved tenants; a file that cannot be used is moved aside (kept for a bug report). */
+/** Moves an unusable saved state aside (kept for a bug report) and says why. */
+function moveAside(file: string, err: unknown): DemoStateOrigin {
+  const movedTo = `${file}.unreadable-${Date.now()}`;
+  renameSync(file, movedTo);
+  return { kind: 'unreadable', file, movedTo, reason: err instanceof Error ? err.message : String(err) };
+}
+
+/** Reads the saved tenants; a file that cannot be parsed is moved aside. */
 function readState(file: string): { state?: DemoStateFile; origin: DemoStateOrigin } {
   if (!existsSync(file)) return { origin: { kind: 'seeded', file } };
   try {
@@ -157,11 +164,7 @@ function readState(file: string): { state?: DemoStateFile; origin: DemoStateOrig
     if (state.version !== 1) throw new Error(`version ${String(state.version)} is not 1`);
     return { state, origin: { kind: 'restored', file, savedAt: state.savedAt } };
   } catch (err) {
-    const movedTo = `${file}.unreadable-${Date.now()}`;
-    renameSync(file, movedTo);
-    return {
-      origin: { kind: 'unreadable', file, movedTo, reason: err instanceof Error ? err.message : String(err) },
-    };
+    return { origin: moveAside(file, err) };
   }
 }
 
@@ -199,11 +202,22 @@ export async function startDemo(
   try {
     await mkdir(config.dataDir, { recursive: true });
     const file = join(config.dataDir, DEMO_STATE_FILE);
-    const { state, origin } = readState(file);
-    if (state) {
-      zuora.sim.importState(state.zuora);
-      togai.sim.importState(state.togai);
-    } else {
+    const read = readState(file);
+    let origin = read.origin;
+    let restored = false;
+    if (read.state) {
+      try {
+        zuora.sim.importState(read.state.zuora);
+        togai.sim.importState(read.state.togai);
+        restored = true;
+      } catch (err) {
+        // Parsed but not a tenant the simulators take (e.g. written by another version).
+        zuora.sim.reset();
+        togai.sim.reset();
+        origin = moveAside(file, err);
+      }
+    }
+    if (!restored) {
       // Seeded before the webhooks point anywhere: the seed's account.created goes nowhere.
       zuora.sim.seed(sims.zuora.DEMO_ZUORA_SEED);
       togai.sim.seed(sims.togai.DEMO_SEED);
