@@ -98,18 +98,7 @@ try {
     uiUrl ? `  Web UI:      ${uiUrl}` : '  Web UI:      served by your Temporal deployment',
     `  Gateway:     ${gateway.url}  (GET /healthz, GET /readyz)`,
     `  Admin API:   ${gateway.url}/admin (bearer token; connections: npx tzs connections --help)`,
-    ...(demo
-      ? [
-          '',
-          `  DEMO MODE: sandbox connection ${demo.connectionId} to local simulators (no real Zuora or Togai)`,
-          `    Zuora simulator: ${demo.zuoraUrl}    Togai simulator: ${demo.togaiUrl}`,
-          '    Create an account in Zuora; its callout starts syncZuoraAccountToTogai:',
-          `      ${demo.commands.zuora}`,
-          '    Create a customer with an account in Togai; its event starts syncTogaiAccountToZuora:',
-          `      ${demo.commands.togai}`,
-          '    Then watch both syncs in the Web UI. Add a real connection (npx tzs connections add) to leave demo mode.',
-        ]
-      : []),
+    ...(demo ? demo.lines : []),
     '',
     '  Press Ctrl-C to stop.',
     '',

@@ -12,8 +12,8 @@ import { freePort } from '../helpers/ports.js';
 const startScript = fileURLToPath(new URL('../../src/start.js', import.meta.url));
 
 const execAsync = promisify(exec);
-async function sh(command: string): Promise<string> {
-  return (await execAsync(command, { timeout: 10_000 })).stdout;
+async function sh(command: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  return (await execAsync(command, { timeout: 60_000, env })).stdout;
 }
 
 async function waitForAsync(predicate: () => Promise<boolean>, what: string): Promise<void> {
@@ -98,16 +98,23 @@ describe('npm start (all-in-one mode)', function () {
     assert.equal((await fetch(`http://127.0.0.1:${gw}/readyz`)).status, 200);
     assert.equal((await fetch(`http://127.0.0.1:${ui}/`)).status, 200, 'Web UI answers');
 
-    // Demo mode (no connection yet): the printed commands create an account on each side, and
-    // the callout / webhook they trigger sync it to the other side.
+    // Demo mode (no connection yet): the printed walkthrough's first two steps create an account on
+    // each side, and the callout / webhook they trigger sync it to the other side.
     assert.match(out(), /DEMO MODE: sandbox connection conn_/);
     const commands = out()
       .split('\n')
       .map((l) => l.trim())
-      .filter((l) => l.startsWith('curl '));
+      .filter((l) => /^npm run demo -- (zuora|togai)-account$/.test(l));
     assert.equal(commands.length, 2, out());
-    const zuoraAnswer = z.object({ accountId: z.string() }).parse(JSON.parse(await sh(commands[0] ?? '')));
-    await sh(commands[1] ?? '');
+    const demoEnv = {
+      ...process.env,
+      DEMO_ZUORA_PORT: String(launched.ports[3]),
+      DEMO_TOGAI_PORT: String(launched.ports[4]),
+    };
+    const zuoraAnswer = z
+      .object({ accountId: z.string() })
+      .parse({ accountId: /\(id ([0-9a-f]{32})\)/.exec(await sh(commands[0] ?? '', demoEnv))?.[1] });
+    await sh(commands[1] ?? '', demoEnv);
     const [zuoraSim, togaiSim] = [launched.ports[3], launched.ports[4]].map((p) => `http://127.0.0.1:${p}`);
     await waitForAsync(async () => {
       const togai = z
@@ -119,7 +126,7 @@ describe('npm start (all-in-one mode)', function () {
       const zuora = z
         .object({ accounts: z.array(z.object({ name: z.string() })) })
         .parse(await (await fetch(`${zuoraSim}/__admin/state`)).json());
-      return zuora.accounts.some((a) => a.name === 'Demo Togai Co');
+      return zuora.accounts.some((a) => a.name.startsWith('Togai Co '));
     }, 'the Togai account synced to Zuora');
 
     // Persistence: the dev server writes to DATA_DIR/temporal.db (WAL mode adds a -wal file).

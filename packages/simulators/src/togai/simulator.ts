@@ -17,7 +17,13 @@ import { TogaiApiError } from './errors.js';
 import { summarize } from './invoices.js';
 import { encodeToken, paginate } from './pagination.js';
 import { applySeed, type TogaiSeed } from './seed.js';
-import { fullSettingId, TogaiStore, type CloseCycleOptions, type TogaiDomainEvent } from './store.js';
+import {
+  fullSettingId,
+  TogaiStore,
+  type CloseCycleOptions,
+  type TogaiDomainEvent,
+  type TogaiStoreSnapshot,
+} from './store.js';
 import {
   createAccountSchema,
   createCustomerSchema,
@@ -198,6 +204,16 @@ export class TogaiSimulator {
     return accountId === undefined
       ? this.store.closeAllCycles(options)
       : [this.store.closeCycle(accountId, options)];
+  }
+
+  /** The tenant as JSON (see `TogaiStore.exportState`); webhook targets and faults are not in it. */
+  exportState(): TogaiStoreSnapshot {
+    return this.store.exportState();
+  }
+
+  /** Replaces the tenant with an exported one (webhook targets, faults and limits stay). */
+  importState(snapshot: TogaiStoreSnapshot): void {
+    this.store.importState(snapshot);
   }
 
   /** Back to the initial state: a fresh tenant with the options' seed, faults and no logs. */

@@ -10,6 +10,7 @@ import {
   type PricePlan,
   type RenderContext,
 } from './invoices.js';
+import { decodeValue, encodeValue, type Encoded } from './snapshot.js';
 import type {
   Account,
   Address,
@@ -119,6 +120,12 @@ export interface CloseCycleOptions {
   customLines?: CustomLine[];
 }
 
+/** The tenant as `TogaiStore.exportState` writes it: JSON, decimals and maps tagged (snapshot.ts). */
+export interface TogaiStoreSnapshot {
+  version: 1;
+  state: Encoded;
+}
+
 export class TogaiStore {
   readonly customers = new Map<string, Customer>();
   readonly accounts = new Map<string, Account>();
@@ -139,6 +146,71 @@ export class TogaiStore {
   private sequence = 0;
 
   constructor(private readonly options: StoreOptions) {}
+
+  /**
+   * Everything the tenant holds, as JSON (demo mode keeps it in its data directory so a restart
+   * finds the same customers, meters, plans, DRAFT usage and invoices). Ingested event ids are kept
+   * too, so a replayed event is still refused as a duplicate after a restore.
+   */
+  exportState(): TogaiStoreSnapshot {
+    return {
+      version: 1,
+      state: encodeValue({
+        customers: this.customers,
+        accounts: this.accounts,
+        settings: this.settings,
+        meters: this.meters,
+        pricePlans: this.pricePlans,
+        credits: this.credits,
+        accountPricePlans: this.accountPricePlans,
+        defaultPricePlanId: this.defaultPricePlanId,
+        invoices: this.invoices,
+        draftOf: this.draftOf,
+        events: this.events,
+        seenEventIds: this.seenEventIds,
+        sequence: this.sequence,
+      }),
+    };
+  }
+
+  /** Replaces this store's contents with an exported snapshot (nothing is emitted). */
+  importState(snapshot: TogaiStoreSnapshot): void {
+    if (snapshot.version !== 1)
+      throw new Error(`unknown Togai simulator snapshot version ${String(snapshot.version)}`);
+    const s = decodeValue(snapshot.state) as {
+      customers: Map<string, Customer>;
+      accounts: Map<string, Account>;
+      settings: Map<string, Setting>;
+      meters: Map<string, MeterRecord>;
+      pricePlans: Map<string, PricePlan>;
+      credits: Map<string, Decimal>;
+      accountPricePlans: Map<string, string>;
+      defaultPricePlanId?: string | null;
+      invoices: Map<string, InvoiceRecord>;
+      draftOf: Map<string, string>;
+      events: StoredEvent[];
+      seenEventIds: Map<string, number>;
+      sequence: number;
+    };
+    const replace = <K, V>(target: Map<K, V>, source: Map<K, V>): void => {
+      target.clear();
+      for (const [k, v] of source) target.set(k, v);
+    };
+    replace(this.customers, s.customers);
+    replace(this.accounts, s.accounts);
+    replace(this.settings, s.settings);
+    replace(this.meters, s.meters);
+    replace(this.pricePlans, s.pricePlans);
+    replace(this.credits, s.credits);
+    replace(this.accountPricePlans, s.accountPricePlans);
+    this.defaultPricePlanId = s.defaultPricePlanId ?? undefined;
+    replace(this.invoices, s.invoices);
+    replace(this.draftOf, s.draftOf);
+    this.events.length = 0;
+    this.events.push(...s.events);
+    replace(this.seenEventIds, s.seenEventIds);
+    this.sequence = s.sequence;
+  }
 
   private now(): number {
     return this.options.now();

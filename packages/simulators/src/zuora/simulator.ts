@@ -27,7 +27,7 @@ import {
   type SeedInput,
   type ZuoraSimulatorOptions,
 } from './options.js';
-import { ZuoraState } from './state.js';
+import { ZuoraState, type ZuoraStateSnapshot } from './state.js';
 import { registerSubscriptionRoutes, registerUsageRoutes, seedSubscription } from './usage-subscriptions.js';
 
 /**
@@ -60,6 +60,10 @@ export interface ZuoraSimulator {
   seed(input: SeedInput): void;
   /** Back to the state given by the options. */
   reset(): void;
+  /** The tenant's objects as JSON (no tokens, no idempotency replays): see `ZuoraState.exportState`. */
+  exportState(): ZuoraStateSnapshot;
+  /** Replaces the tenant's objects with an exported snapshot (options, faults and callout stay). */
+  importState(snapshot: ZuoraStateSnapshot): void;
   /** Cancels pending callout retries (the HTTP server, if any, is closed by its owner). */
   close(): void;
 }
@@ -283,6 +287,10 @@ export async function createZuoraSimulator(
     credentials,
     seed: (input) => seedInto(ctx, input),
     reset,
+    exportState: () => ctx.state.exportState(),
+    importState: (snapshot) => {
+      ctx.state = ZuoraState.fromSnapshot(snapshot);
+    },
     close: () => webhooks.reset(),
   };
 }

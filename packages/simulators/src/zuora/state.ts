@@ -110,6 +110,17 @@ export interface Token {
   expiresAt: number;
 }
 
+/** The tenant as `ZuoraState.exportState` writes it (JSON-safe). */
+export interface ZuoraStateSnapshot {
+  version: 1;
+  accounts: Account[];
+  invoices: Invoice[];
+  usages: Usage[];
+  subscriptions: Subscription[];
+  accountSeq: number;
+  invoiceSeq: number;
+}
+
 /** The in-memory tenant. Plain maps: the admin API serialises them as they are. */
 export class ZuoraState {
   accounts = new Map<string, Account>();
@@ -146,6 +157,37 @@ export class ZuoraState {
       this.subscriptions.get(key) ??
       [...this.subscriptions.values()].find((s) => s.subscriptionNumber === key)
     );
+  }
+
+  /**
+   * Everything the tenant holds but its OAuth tokens, as plain JSON (demo mode keeps it in its data
+   * directory so a restart finds the same tenant). Tokens are left out: a client whose token is
+   * unknown after a restore gets 401 and fetches a new one, as with an expired token.
+   */
+  exportState(): ZuoraStateSnapshot {
+    return {
+      version: 1,
+      accounts: [...this.accounts.values()],
+      invoices: [...this.invoices.values()],
+      usages: [...this.usages.values()],
+      subscriptions: [...this.subscriptions.values()],
+      accountSeq: this.accountSeq,
+      invoiceSeq: this.invoiceSeq,
+    };
+  }
+
+  /** A tenant holding what `exportState` returned (its numbering continues where it stopped). */
+  static fromSnapshot(snapshot: ZuoraStateSnapshot): ZuoraState {
+    if (snapshot.version !== 1)
+      throw new Error(`unknown Zuora simulator snapshot version ${String(snapshot.version)}`);
+    const state = new ZuoraState();
+    for (const a of snapshot.accounts) state.accounts.set(a.id, a);
+    for (const i of snapshot.invoices) state.invoices.set(i.id, i);
+    for (const u of snapshot.usages) state.usages.set(u.id, u);
+    for (const s of snapshot.subscriptions) state.subscriptions.set(s.id, s);
+    state.accountSeq = snapshot.accountSeq;
+    state.invoiceSeq = snapshot.invoiceSeq;
+    return state;
   }
 
   /** A JSON snapshot for the admin API (token values are secrets: only their count is shown). */
