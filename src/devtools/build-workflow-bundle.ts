@@ -8,7 +8,7 @@
 import { writeFile } from 'node:fs/promises';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { isMain } from '../shared/process.js';
-import { PREBUILT_WORKFLOW_BUNDLE, PRODUCTION_WORKFLOWS_PATH } from '../worker.js';
+import { PREBUILT_WORKFLOW_BUNDLE, PRODUCTION_WORKFLOWS_PATH, prebuiltWorkflowBundle } from '../worker.js';
 
 export async function buildWorkflowBundle(): Promise<number> {
   const { code } = await bundleWorkflowCode({
@@ -20,6 +20,12 @@ export async function buildWorkflowBundle(): Promise<number> {
 }
 
 if (isMain(import.meta.url)) {
+  // `npm start` builds first: when no compiled workflow module changed (tsc -b wrote nothing), the
+  // bundle is still good and the start takes no build time. `--force` rebuilds anyway.
+  if (!process.argv.includes('--force') && prebuiltWorkflowBundle()) {
+    console.log(`build: up to date, nothing recompiled (workflow bundle ${PREBUILT_WORKFLOW_BUNDLE})`);
+    process.exit(0);
+  }
   buildWorkflowBundle().then(
     (bytes) => console.log(`workflow bundle: ${PREBUILT_WORKFLOW_BUNDLE} (${(bytes / 1024).toFixed(0)} kB)`),
     (err: unknown) => {
