@@ -69,6 +69,7 @@ const WORKFLOW_CODE_RULES = {
             '**/shared/process.js',
             '**/shared/versions.js',
             '**/shared/togai-signature.js',
+            '**/shared/startup.js',
             '**/logger.js',
             '**/config.js',
             '**/worker.js',
@@ -97,7 +98,12 @@ const WORKFLOW_FILES = [
   'src/mapping/**/*.ts',
   'src/shared/**/*.ts',
 ];
-const NODE_ONLY_SHARED = ['src/shared/process.ts', 'src/shared/versions.ts', 'src/shared/togai-signature.ts'];
+const NODE_ONLY_SHARED = [
+  'src/shared/process.ts',
+  'src/shared/versions.ts',
+  'src/shared/togai-signature.ts',
+  'src/shared/startup.ts',
+];
 
 export default tseslint.config(
   {

@@ -56,6 +56,8 @@ const envSchema = z.object({
   TEMPORAL_CLI_DOWNLOAD: z.enum(['0', '1']).default('0'),
   TEMPORAL_DEV_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_DEV_HTTP_PORT: port.default(7243),
+  TEMPORAL_DEV_METRICS_PORT: port.default(7244),
 
   DEMO_MODE: z.enum(['auto', 'on', 'off']).default('auto'),
   DEMO_ZUORA_PORT: port.default(4010),
@@ -118,6 +120,9 @@ export interface Config {
     allowSdkDownload: boolean;
     devPort: number;
     uiPort: number;
+    /** The dev server's HTTP API and its /metrics (all-in-one mode). */
+    devHttpPort: number;
+    devMetricsPort: number;
   };
   gateway: { host: string; port: number };
   /** Demo mode of `npm start` (src/demo.ts): simulators plus a sandbox connection. */
@@ -193,6 +198,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowSdkDownload: e.TEMPORAL_CLI_DOWNLOAD === '1',
       devPort: e.TEMPORAL_DEV_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
+      devHttpPort: e.TEMPORAL_DEV_HTTP_PORT,
+      devMetricsPort: e.TEMPORAL_DEV_METRICS_PORT,
     },
     demo: { mode: e.DEMO_MODE, zuoraPort: e.DEMO_ZUORA_PORT, togaiPort: e.DEMO_TOGAI_PORT },
     gateway: { host: e.GATEWAY_HOST, port: e.GATEWAY_PORT },

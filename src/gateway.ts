@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { getConfigOrExit, type Config } from './config.js';
+import { portProblem, StartupError } from './shared/startup.js';
 import { createGatewayApp } from './api/app.js';
 import { resolveAdminToken } from './api/admin.js';
 import { createDefaultVerifier } from './connections/default-verifier.js';
@@ -56,13 +57,21 @@ export async function startGateway(
   let server: Server;
   try {
     server = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(config.gateway.port, config.gateway.host, () => resolve(s));
-      s.once('error', reject);
+      // Express 5 hands a listen error to this callback (not only to 'error'): without the check a
+      // taken port "started" a gateway that never listened.
+      const s = app.listen(config.gateway.port, config.gateway.host, (err?: Error) =>
+        err ? reject(err) : resolve(s),
+      );
     });
   } catch (err) {
     if (ownsConnections) await connections.close().catch(() => undefined);
     await connection.close().catch(() => undefined);
-    throw err;
+    throw new StartupError(
+      portProblem(
+        { port: config.gateway.port, host: config.gateway.host, what: 'the gateway', envVar: 'GATEWAY_PORT' },
+        err,
+      ),
+    );
   }
   const host = config.gateway.host === '0.0.0.0' ? 'localhost' : config.gateway.host;
   const url = `http://${host}:${config.gateway.port}`;
@@ -84,6 +93,10 @@ if (isMain(import.meta.url)) {
   startGateway(config, log)
     .then((gateway) => onShutdownSignal(() => void gateway.close()))
     .catch((err: unknown) => {
+      if (err instanceof StartupError) {
+        process.stderr.write(`gateway: ${err.message}\n`);
+        process.exit(err.exitCode);
+      }
       log.fatal({ err }, 'gateway failed to start');
       process.exit(1);
     });

@@ -13,9 +13,10 @@ import { createLogger } from './logger.js';
 import { onShutdownSignal } from './shared/process.js';
 import { versions } from './shared/versions.js';
 import { ensureTemporalCli } from './devtools/temporal-cli.js';
-import { startDevServer, type DevServer } from './devtools/dev-server.js';
+import { devServerPidFile, reapStaleServer, startDevServer, type DevServer } from './devtools/dev-server.js';
 import { ensureInvoiceSweepScheduleFor } from './temporal/schedules.js';
 import { runWorker } from './worker.js';
+import { assertPortsFree, lockDataDir, StartupError, type PortNeed } from './shared/startup.js';
 
 const config = getConfigOrExit();
 const log = createLogger(config.logLevel);
@@ -24,6 +25,7 @@ let devServer: DevServer | undefined;
 let gateway: RunningGateway | undefined;
 let connections: Connections | undefined;
 let demo: Demo | undefined;
+let releaseLock: (() => Promise<void>) | undefined;
 let stopping = false;
 
 async function shutdown(code: number): Promise<never> {
@@ -35,6 +37,7 @@ async function shutdown(code: number): Promise<never> {
     await workerDone?.catch(() => undefined);
     await connections?.close().catch((err: unknown) => log.warn({ err }, 'connection store close failed'));
     await devServer?.stop().catch((err: unknown) => log.warn({ err }, 'dev server stop failed'));
+    await releaseLock?.().catch((err: unknown) => log.warn({ err }, 'instance lock release failed'));
   }
   process.exit(code);
 }
@@ -46,6 +49,18 @@ onShutdownSignal((signal) => {
 });
 
 try {
+  // First the data directory's lock: a second start on it stops here, before it could reap the
+  // running instance's dev server through the pid file or take its ports.
+  releaseLock = await lockDataDir(config.dataDir, (err) =>
+    log.error({ err }, 'lost the data directory lock: another instance may start on it'),
+  );
+  // Holding the lock, any dev server named by the pid file was left by a killed instance: stop it
+  // before checking ports, since it holds them.
+  await reapStaleServer(devServerPidFile(config.dataDir), log);
+  connections = await openConnections(config, log, createDefaultVerifier());
+  const runDemo = await shouldRunDemo(config, connections.service);
+  await assertPortsFree(portsNeeded(runDemo));
+
   let uiUrl: string | undefined;
   if (!config.temporal.address) {
     const cli = await ensureTemporalCli({ cliPath: config.temporal.cliPath, log: (l) => log.info(l) });
@@ -56,6 +71,8 @@ try {
       namespace: config.temporal.namespace,
       port: config.temporal.devPort,
       uiPort: config.temporal.uiPort,
+      httpPort: config.temporal.devHttpPort,
+      metricsPort: config.temporal.devMetricsPort,
       log,
     });
     uiUrl = devServer.uiUrl;
@@ -68,7 +85,6 @@ try {
     });
   }
 
-  connections = await openConnections(config, log, createDefaultVerifier());
   let workerReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (workerReady = resolve));
   const activityDeps = { connections: connections.service, log };
@@ -82,7 +98,7 @@ try {
   );
   gateway = await startGateway(config, log, { connections });
   await ready;
-  if (await shouldRunDemo(config, connections.service)) {
+  if (runDemo) {
     demo = await startDemo(config, connections.service, log, gateway.url);
     // The worker ensured the schedules of the connections it found; the demo's may be new.
     const demoId = demo.connectionId;
@@ -105,6 +121,59 @@ try {
   ];
   console.log(lines.join('\n'));
 } catch (err) {
+  if (err instanceof StartupError) {
+    // A refusal the operator can act on: the message says what to do; a stack trace would not help.
+    process.stderr.write(`npm start: ${err.message}\n`);
+    await shutdown(err.exitCode);
+  }
   log.fatal({ err }, err instanceof Error ? err.message : 'start failed');
   await shutdown(1);
+}
+
+/** Every port this start will listen on, checked before anything starts. */
+function portsNeeded(withDemo: boolean): PortNeed[] {
+  const loopback = '127.0.0.1';
+  const t = config.temporal;
+  return [
+    ...(t.address
+      ? []
+      : [
+          {
+            port: t.devPort,
+            host: loopback,
+            what: 'the Temporal dev server (gRPC)',
+            envVar: 'TEMPORAL_DEV_PORT',
+          },
+          { port: t.uiPort, host: loopback, what: 'the Temporal Web UI', envVar: 'TEMPORAL_UI_PORT' },
+          {
+            port: t.devHttpPort,
+            host: loopback,
+            what: 'the Temporal dev server (HTTP API)',
+            envVar: 'TEMPORAL_DEV_HTTP_PORT',
+          },
+          {
+            port: t.devMetricsPort,
+            host: loopback,
+            what: 'the Temporal dev server (/metrics)',
+            envVar: 'TEMPORAL_DEV_METRICS_PORT',
+          },
+        ]),
+    { port: config.gateway.port, host: config.gateway.host, what: 'the gateway', envVar: 'GATEWAY_PORT' },
+    ...(withDemo
+      ? [
+          {
+            port: config.demo.zuoraPort,
+            host: loopback,
+            what: 'the demo Zuora simulator',
+            envVar: 'DEMO_ZUORA_PORT',
+          },
+          {
+            port: config.demo.togaiPort,
+            host: loopback,
+            what: 'the demo Togai simulator',
+            envVar: 'DEMO_TOGAI_PORT',
+          },
+        ]
+      : []),
+  ];
 }

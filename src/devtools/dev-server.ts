@@ -18,6 +18,9 @@ export interface DevServerOptions {
   namespace: string;
   port: number;
   uiPort: number;
+  /** The HTTP API and /metrics ports: set, so they never land on a port another part needs (the CLI picks random ones otherwise). */
+  httpPort?: number;
+  metricsPort?: number;
   ip?: string;
   log: Logger;
 }
@@ -29,7 +32,12 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-async function reapStaleServer(pidFile: string, log: Logger): Promise<void> {
+/** Where the dev server's pid is kept, so the next start can stop one orphaned by a SIGKILL. */
+export function devServerPidFile(dataDir: string): string {
+  return join(resolve(dataDir), 'temporal.pid');
+}
+
+export async function reapStaleServer(pidFile: string, log: Logger): Promise<void> {
   // A dev server left running by a SIGKILLed `npm start` would hold the port and the DB lock.
   let pid: number;
   try {
@@ -74,7 +82,7 @@ export async function waitForTemporal(address: string, timeoutMs: number): Promi
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const dataDir = resolve(options.dataDir);
   await mkdir(dataDir, { recursive: true });
-  const pidFile = join(dataDir, 'temporal.pid');
+  const pidFile = devServerPidFile(dataDir);
   await reapStaleServer(pidFile, options.log);
 
   const ip = options.ip ?? '127.0.0.1';
@@ -92,6 +100,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     String(options.port),
     '--ui-port',
     String(options.uiPort),
+    ...(options.httpPort !== undefined ? ['--http-port', String(options.httpPort)] : []),
+    ...(options.metricsPort !== undefined ? ['--metrics-port', String(options.metricsPort)] : []),
     '--log-format',
     'json',
     '--log-level',

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { exec, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,9 +44,10 @@ async function waitFor(predicate: () => boolean, timeoutMs: number, what: string
 
 async function launch(
   dataDir: string,
+  given?: number[],
 ): Promise<{ child: ChildProcess; output: () => string; ports: number[] }> {
-  const ports = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
-  const [grpc, ui, gw, demoZuora, demoTogai] = ports.map(String);
+  const ports = given ?? (await Promise.all(Array.from({ length: 7 }, () => freePort())));
+  const [grpc, ui, gw, demoZuora, demoTogai, devHttp, devMetrics] = ports.map(String);
   let output = '';
   const child = spawn(process.execPath, [startScript], {
     env: {
@@ -58,6 +60,8 @@ async function launch(
       GATEWAY_HOST: '127.0.0.1',
       DEMO_ZUORA_PORT: demoZuora,
       DEMO_TOGAI_PORT: demoTogai,
+      TEMPORAL_DEV_HTTP_PORT: devHttp,
+      TEMPORAL_DEV_METRICS_PORT: devMetrics,
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -134,6 +138,24 @@ describe('npm start (all-in-one mode)', function () {
     const serverPid = Number(await readFile(join(dataDir, 'temporal.pid'), 'utf8'));
     assert.ok(alive(serverPid), 'dev server child runs');
 
+    // A second start on the same data directory (other ports, so only the lock can stop it) is
+    // refused with the reason, and the running instance is left untouched.
+    const second = await launch(dataDir);
+    await waitFor(() => second.child.exitCode !== null, 60_000, 'the second start to exit');
+    assert.equal(second.child.exitCode, 75, second.output());
+    assert.match(
+      second.output(),
+      new RegExp(`another togai-zuora-sync instance is running on DATA_DIR=\\S+ \\(pid ${child.pid} on `),
+    );
+    assert.doesNotMatch(second.output(), /^\s+at /m, 'no stack trace');
+    assert.ok(alive(serverPid), 'the first instance keeps its dev server');
+    assert.equal(Number(await readFile(join(dataDir, 'temporal.pid'), 'utf8')), serverPid);
+    assert.equal(
+      (await fetch(`http://127.0.0.1:${gw}/readyz`)).status,
+      200,
+      'the first instance still serves',
+    );
+
     child.kill('SIGINT');
     await waitFor(() => child?.exitCode !== null, 30_000, 'exit after SIGINT');
     assert.equal(child.exitCode, 0, out());
@@ -152,5 +174,61 @@ describe('npm start (all-in-one mode)', function () {
     await waitFor(() => child?.exitCode !== null, 30_000, 'exit after SIGINT');
     await waitFor(() => !alive(serverPid), 10_000, 'dev server exit');
     assert.ok(!alive(serverPid));
+  });
+
+  it('a taken gateway port stops the start at once, naming the port and its variable, and starts nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tzs-start-port-'));
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (taken.address() as AddressInfo).port;
+      const ports = await Promise.all(Array.from({ length: 7 }, () => freePort()));
+      ports[2] = port;
+      const launched = await launch(dir, ports);
+      await waitFor(() => launched.child.exitCode !== null, 60_000, 'the start to exit');
+      assert.equal(launched.child.exitCode, 75, launched.output());
+      assert.match(
+        launched.output(),
+        new RegExp(
+          `port ${port} on 127\\.0\\.0\\.1 \\(the gateway, GATEWAY_PORT\\) is already in use: .* or set GATEWAY_PORT to a free port`,
+        ),
+      );
+      assert.doesNotMatch(launched.output(), /is running/);
+      assert.doesNotMatch(launched.output(), /^\s+at /m, 'no stack trace');
+      assert.ok(!existsSync(join(dir, 'temporal.pid')), 'no dev server was started');
+      assert.ok(!existsSync(join(dir, 'instance.json')), 'the lock was released');
+    } finally {
+      taken.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('after a SIGKILL the next start takes over the lock and reaps the orphaned dev server', async () => {
+    const first = await launch(dataDir);
+    child = first.child;
+    await waitFor(
+      () => first.output().includes('Press Ctrl-C to stop') || first.child.exitCode !== null,
+      90_000,
+      'start',
+    );
+    assert.equal(first.child.exitCode, null, first.output());
+    const orphan = Number(await readFile(join(dataDir, 'temporal.pid'), 'utf8'));
+    first.child.kill('SIGKILL');
+    await waitFor(() => first.child.exitCode !== null || first.child.signalCode !== null, 10_000, 'the kill');
+    assert.ok(alive(orphan), 'the killed instance left its dev server running');
+
+    // Same ports: the orphan holds them until the new start, holding the lock, stops it.
+    const next = await launch(dataDir, first.ports);
+    child = next.child;
+    await waitFor(
+      () => next.output().includes('Press Ctrl-C to stop') || next.child.exitCode !== null,
+      90_000,
+      'restart',
+    );
+    assert.equal(next.child.exitCode, null, next.output());
+    assert.ok(!alive(orphan), 'the orphaned dev server was reaped');
+    next.child.kill('SIGINT');
+    await waitFor(() => next.child.exitCode !== null, 30_000, 'exit after SIGINT');
+    assert.equal(next.child.exitCode, 0, next.output());
   });
 });
