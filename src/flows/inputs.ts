@@ -1,5 +1,6 @@
 import { invoiceAdmission } from './invoice-admission.js';
 import { invoiceSweep } from './invoice-sweep.js';
+import { reconciliation } from './reconciliation.js';
 import { togaiAccountToZuora } from './togai-account-to-zuora.js';
 import { togaiInvoiceToZuora } from './togai-invoice-to-zuora.js';
 import { zuoraAccountToTogai } from './zuora-account-to-togai.js';
@@ -28,6 +29,7 @@ const id: FieldRule = (v) =>
 const trigger: FieldRule = (v) =>
   typeof v === 'string' && TRIGGERS.includes(v) ? undefined : `expected one of ${TRIGGERS.join(', ')}`;
 const text: FieldRule = (v) => (typeof v === 'string' ? undefined : 'expected a string');
+const bool: FieldRule = (v) => (typeof v === 'boolean' ? undefined : 'expected true or false');
 const int =
   (min: number, max = Number.MAX_SAFE_INTEGER, unit = ''): FieldRule =>
   (v) =>
@@ -113,6 +115,18 @@ export const INPUT_RULES: Record<string, Fields> = {
     'pendingBackoffMs?': ms,
     'pendingRerunLimit?': int(0),
     'resume?': object({ statusIndex: int(0), since: int(0), checkpoint: int(0) }),
+  },
+  [reconciliation.workflowType]: {
+    connectionId: id,
+    'since?': isoTime,
+    'until?': isoTime,
+    'repair?': bool,
+    'lookbackDays?': int(1, 400),
+    'zuoraPageSize?': int(1, 99),
+    'togaiPageSize?': int(1, 50),
+    'pagesPerCall?': int(1, 100),
+    'maxItemsPerKind?': int(1, 10_000),
+    'resume?': object({ pass: int(0), since: isoTime, until: isoTime, repair: bool }),
   },
   [invoiceAdmission.workflowType]: {
     connectionId: id,
