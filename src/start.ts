@@ -14,7 +14,7 @@ import { onShutdownSignal } from './shared/process.js';
 import { versions } from './shared/versions.js';
 import { ensureTemporalCli } from './devtools/temporal-cli.js';
 import { startDevServer, type DevServer } from './devtools/dev-server.js';
-import { ensureInvoiceSweepScheduleFor } from './temporal/schedules.js';
+import { ensureInvoiceSweepScheduleFor, ensureReconciliationScheduleFor } from './temporal/schedules.js';
 import { runWorker } from './worker.js';
 
 const config = getConfig();
@@ -88,6 +88,9 @@ try {
     const demoId = demo.connectionId;
     await ensureInvoiceSweepScheduleFor(config, demoId).catch((err: unknown) =>
       log.warn({ err, connectionId: demoId }, 'invoice sweep schedule not ensured'),
+    );
+    await ensureReconciliationScheduleFor(config, demoId, 24).catch((err: unknown) =>
+      log.warn({ err, connectionId: demoId }, 'reconciliation schedule not ensured'),
     );
   }
 

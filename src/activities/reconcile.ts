@@ -42,6 +42,7 @@ import { isZero, roundToCurrency } from '../shared/money.js';
 import { usageRecordKey, usageRecordKeyPrefix } from '../shared/idempotency.js';
 import { FAILURE } from '../shared/failures.js';
 import { SA } from '../shared/search-attributes.js';
+import { deleteReconciliationSchedule } from '../temporal/schedules.js';
 import { MEMO_DELIVERY_ID, startSync, type StartSyncDeps } from '../temporal/start-sync.js';
 import { SYNCABLE_INVOICE_STATUSES } from '../mapping/invoice-togai-to-zuora.js';
 import type { ClientSource, ConnectionClients } from './connection-clients.js';
@@ -102,7 +103,19 @@ export function createReconcileActivities(deps: ReconcileActivityDeps) {
   return {
     /** The connection's reconciliation settings and billing mode. */
     async getReconcileSettings({ connectionId }: { connectionId: string }): Promise<ReconcileSettings> {
-      const { settings } = await deps.clients.forConnection(connectionId);
+      const { settings } = await deps.clients.forConnection(connectionId).catch(async (err: unknown) => {
+        // The connection was removed while nothing deleted its schedule (a CLI without Temporal):
+        // it goes now, not every interval.
+        if (err instanceof ApplicationFailure && err.type === FAILURE.UnknownConnection && deps.startSync) {
+          const outcome = await deleteReconciliationSchedule(deps.startSync.client, connectionId);
+          throw ApplicationFailure.create({
+            message: `${err.message}; its reconciliation schedule ${outcome === 'deleted' ? 'was deleted' : 'is gone'}`,
+            type: FAILURE.UnknownConnection,
+            nonRetryable: true,
+          });
+        }
+        throw err;
+      });
       return {
         billingMode: billingMode(settings.flows),
         repair: settings.reconciliation.repair,

@@ -8,7 +8,7 @@ import type {
   WebhookSetup,
 } from '../connections/service.js';
 import { getConfig } from '../config.js';
-import { deleteInvoiceSweepScheduleFor } from '../temporal/schedules.js';
+import { deleteInvoiceSweepScheduleFor, deleteReconciliationScheduleFor } from '../temporal/schedules.js';
 import { merge, out, prune, readDocument, setPath, withConnections } from './common.js';
 
 /**
@@ -310,8 +310,22 @@ export function connectionsCommand(): Command {
         (err: unknown) =>
           `not deleted (${err instanceof Error ? err.message : String(err)}): the schedule's next run deletes it`,
       );
-      if (f.json) out(JSON.stringify({ removed, sweepSchedule: schedule }, null, 2));
-      else out(`Removed connection ${removed.id} (${removed.name}); invoice sweep schedule ${schedule}`);
+      const reconciliation = await deleteReconciliationScheduleFor(getConfig(), removed.id).catch(
+        (err: unknown) =>
+          `not deleted (${err instanceof Error ? err.message : String(err)}): its next run deletes it`,
+      );
+      if (f.json)
+        out(
+          JSON.stringify(
+            { removed, sweepSchedule: schedule, reconciliationSchedule: reconciliation },
+            null,
+            2,
+          ),
+        );
+      else
+        out(
+          `Removed connection ${removed.id} (${removed.name}); invoice sweep schedule ${schedule}; reconciliation schedule ${reconciliation}`,
+        );
     });
 
   conns
