@@ -8,12 +8,14 @@ import { Command } from 'commander';
 import { errorAnswer } from '../connections/errors.js';
 import { isMain } from '../shared/process.js';
 import { connectionsCommand, problemForCli } from './connections.js';
+import { reconcileCommand } from './reconcile.js';
 
 export function buildProgram(): Command {
   return new Command('tzs')
     .description('togai-zuora-sync operator CLI')
     .showHelpAfterError()
-    .addCommand(connectionsCommand());
+    .addCommand(connectionsCommand())
+    .addCommand(reconcileCommand());
 }
 
 /** Operator-facing failures: the admin API's answer table, a message and an exit code. */
