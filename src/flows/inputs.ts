@@ -126,6 +126,7 @@ export const INPUT_RULES: Record<string, Fields> = {
     'togaiPageSize?': int(1, 50),
     'pagesPerCall?': int(1, 100),
     'maxItemsPerKind?': int(1, 10_000),
+    'callsPerRun?': int(1),
     'resume?': object({ pass: int(0), since: isoTime, until: isoTime, repair: bool }),
   },
   [invoiceAdmission.workflowType]: {

@@ -95,6 +95,12 @@ export interface ReconcileConnectionInput {
   pagesPerCall?: number;
   /** Items kept per kind in the report (counts stay exact). Default 200. */
   maxItemsPerKind?: number;
+  /**
+   * Page calls per run before continuing as new, besides whenever Temporal suggests it (the
+   * default, at about 4,000 history events): a reconciliation of a large tenant never carries a
+   * large history.
+   */
+  callsPerRun?: number;
   /** Set by the workflow itself when it continues as new; never by callers. */
   resume?: ReconcileResume;
 }

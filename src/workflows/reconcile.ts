@@ -99,6 +99,7 @@ export async function reconcileConnection(input: ReconcileConnectionInput): Prom
   const s = state;
   const maxItems = input.maxItemsPerKind ?? 200;
 
+  let calls = 0;
   while (s.pass < RECONCILE_PASSES.length) {
     const pass = RECONCILE_PASSES[s.pass];
     if (pass === undefined) break;
@@ -120,7 +121,11 @@ export async function reconcileConnection(input: ReconcileConnectionInput): Prom
       delete s.cursor;
       s.pass++;
     }
-    if (s.pass < RECONCILE_PASSES.length && workflowInfo().continueAsNewSuggested) {
+    calls++;
+    const historyFull =
+      workflowInfo().continueAsNewSuggested ||
+      (input.callsPerRun !== undefined && calls >= input.callsPerRun);
+    if (s.pass < RECONCILE_PASSES.length && historyFull) {
       await continueAsNew<typeof reconcileConnection>({ ...input, resume: s });
     }
   }
