@@ -89,8 +89,9 @@ try {
     await ensureInvoiceSweepScheduleFor(config, demoId).catch((err: unknown) =>
       log.warn({ err, connectionId: demoId }, 'invoice sweep schedule not ensured'),
     );
-    await ensureReconciliationScheduleFor(config, demoId, 24).catch((err: unknown) =>
-      log.warn({ err, connectionId: demoId }, 'reconciliation schedule not ensured'),
+    const { settings } = await connections.service.resolve(demoId);
+    await ensureReconciliationScheduleFor(config, demoId, settings.reconciliation.everyHours).catch(
+      (err: unknown) => log.warn({ err, connectionId: demoId }, 'reconciliation schedule not ensured'),
     );
   }
 

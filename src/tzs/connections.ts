@@ -107,6 +107,7 @@ function printView(c: ConnectionView): void {
       : []),
     `              billing mode: ${BILLING_MODE_TEXT[billingMode(c.flows)]}; meters without a mode: ${c.usageSyncMode}`,
     `              invoice syncs in flight at most: ${c.maxInFlightInvoiceSyncs ?? `${c.zuora.concurrency} (the Zuora concurrency; set with --max-in-flight-syncs)`}`,
+    `  Reconcile   every ${c.reconciliation.everyHours} h over ${c.reconciliation.lookbackDays} days, repair ${c.reconciliation.repair ? 'on' : 'off'} (schedule reconciliation:${c.id}; tzs reconcile report --connection ${c.id})`,
     `  Webhooks    Zuora ${c.webhooks.zuora.url} (${c.webhooks.zuora.auth})`,
     `              Togai ${c.webhooks.togai.url}`,
     ...(c.webhooks.previousCredentialsValidUntil
