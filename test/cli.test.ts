@@ -162,7 +162,7 @@ describe('tzs CLI (spawned, temp SQLite)', function () {
       /Flows {7}1 Zuora→Togai accounts on, 2 Togai→Zuora accounts on, 3 invoices on, 4 usage by quantity off, 5 usage by revenue off/,
     );
     assert.match(show.stdout, /billing mode: Togai invoices/);
-    assert.match(show.stdout, /Reconcile   every 24 h over 35 days, repair off/);
+    assert.match(show.stdout, /Reconcile {3}every 24 h over 35 days, repair off/);
     const twice = await run('connections', 'update', id, '--flow-usage-quantity', 'on');
     assert.equal(twice.code, 1);
     assert.match(twice.stderr, /error: .*reach Zuora twice/);
