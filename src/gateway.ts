@@ -9,7 +9,9 @@ import { createLogger, type Logger } from './logger.js';
 import { isMain, onShutdownSignal } from './shared/process.js';
 import {
   deleteInvoiceSweepSchedule,
+  deleteReconciliationSchedule,
   ensureInvoiceSweepSchedule,
+  ensureReconciliationSchedule,
   sweepScheduleSettings,
 } from './temporal/schedules.js';
 import { createClient, lazyConnection, temporalAddress } from './temporal/connection.js';
@@ -42,10 +44,21 @@ export async function startGateway(
       service: connections.service,
       token: adminToken,
       // A new connection's invoices are swept from the start, not from the next worker restart.
-      onConnectionCreated: (connectionId) =>
-        ensureInvoiceSweepSchedule(client, { ...sweepScheduleSettings(config), connectionId }),
-      // A removed connection's sweep would fail every interval: its schedule goes with it.
-      onConnectionRemoved: (connectionId) => deleteInvoiceSweepSchedule(client, connectionId),
+      // Its reconciliation too, at the interval of its settings.
+      onConnectionCreated: async (connectionId) => {
+        await ensureInvoiceSweepSchedule(client, { ...sweepScheduleSettings(config), connectionId });
+        const { settings } = await connections.service.resolve(connectionId);
+        await ensureReconciliationSchedule(client, {
+          connectionId,
+          taskQueue: config.temporal.taskQueue,
+          everyHours: settings.reconciliation.everyHours,
+        });
+      },
+      // A removed connection's sweep would fail every interval: its schedules go with it.
+      onConnectionRemoved: async (connectionId) => {
+        await deleteInvoiceSweepSchedule(client, connectionId);
+        await deleteReconciliationSchedule(client, connectionId);
+      },
     },
     webhooks: {
       service: connections.service,

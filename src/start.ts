@@ -14,7 +14,7 @@ import { onShutdownSignal } from './shared/process.js';
 import { versions } from './shared/versions.js';
 import { ensureTemporalCli } from './devtools/temporal-cli.js';
 import { devServerPidFile, reapStaleServer, startDevServer, type DevServer } from './devtools/dev-server.js';
-import { ensureInvoiceSweepScheduleFor } from './temporal/schedules.js';
+import { ensureInvoiceSweepScheduleFor, ensureReconciliationScheduleFor } from './temporal/schedules.js';
 import { runWorker } from './worker.js';
 import { assertPortsFree, lockDataDir, StartupError, type PortNeed } from './shared/startup.js';
 
@@ -104,6 +104,10 @@ try {
     const demoId = demo.connectionId;
     await ensureInvoiceSweepScheduleFor(config, demoId).catch((err: unknown) =>
       log.warn({ err, connectionId: demoId }, 'invoice sweep schedule not ensured'),
+    );
+    const { settings } = await connections.service.resolve(demoId);
+    await ensureReconciliationScheduleFor(config, demoId, settings.reconciliation.everyHours).catch(
+      (err: unknown) => log.warn({ err, connectionId: demoId }, 'reconciliation schedule not ensured'),
     );
   }
 

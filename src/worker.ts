@@ -11,7 +11,11 @@ import { createLogger, type Logger } from './logger.js';
 import { isMain, onShutdownSignal } from './shared/process.js';
 import { createClient, temporalAddress } from './temporal/connection.js';
 import { installRuntime } from './temporal/runtime.js';
-import { ensureInvoiceSweepSchedules, sweepScheduleSettings } from './temporal/schedules.js';
+import {
+  ensureInvoiceSweepSchedules,
+  ensureReconciliationSchedules,
+  sweepScheduleSettings,
+} from './temporal/schedules.js';
 
 export const PRODUCTION_WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.js', import.meta.url));
 /** Written by `npm run build` (src/devtools/build-workflow-bundle.ts): dist/workflow-bundle.js. */
@@ -127,6 +131,7 @@ export async function runWorker(
     const running = worker.run();
     onReady?.();
     if (connectionIds) void ensureSweeps(config, log, client, connectionIds);
+    if (connectionIds) void ensureReconciliations(config, log, client, connectionIds, deps);
     await running;
     log.info('worker stopped');
   } finally {
@@ -153,6 +158,36 @@ async function ensureSweeps(
     }
   } catch (err) {
     log.warn({ err }, 'invoice sweep schedules not ensured');
+  }
+}
+
+/** Every connection gets its reconciliation schedule, at its own interval; failures are logged. */
+async function ensureReconciliations(
+  config: Config,
+  log: Logger,
+  client: ReturnType<typeof createClient>,
+  connectionIds: () => Promise<string[]>,
+  deps: ActivityDeps,
+): Promise<void> {
+  try {
+    const ids = await connectionIds();
+    const everyHours = async (connectionId: string): Promise<number> => {
+      const settings = deps.connections
+        ? (await deps.connections.resolve(connectionId)).settings
+        : await deps.clients?.forConnection(connectionId).then((c) => c.settings);
+      return settings?.reconciliation.everyHours ?? 24;
+    };
+    const outcomes = await ensureReconciliationSchedules(client, ids, {
+      taskQueue: config.temporal.taskQueue,
+      everyHours,
+    });
+    for (const [connectionId, outcome] of outcomes) {
+      if (outcome instanceof Error)
+        log.warn({ err: outcome, connectionId }, 'reconciliation schedule not ensured');
+      else log.info({ connectionId, outcome }, 'reconciliation schedule');
+    }
+  } catch (err) {
+    log.warn({ err }, 'reconciliation schedules not ensured');
   }
 }
 

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import express from 'express';
-import { invoiceSweep } from '../src/flows/index.js';
-import { ensureInvoiceSweepSchedule } from '../src/temporal/schedules.js';
+import { invoiceSweep, reconciliation } from '../src/flows/index.js';
+import { ensureInvoiceSweepSchedule, ensureReconciliationSchedule } from '../src/temporal/schedules.js';
 import { tempDir } from './connections/helpers.js';
 import { testEnv } from './hooks.js';
 import { DEFAULT_API_TOKEN, startTogaiSimulator } from '@togai-zuora-sync/simulators/togai';
@@ -162,6 +162,7 @@ describe('tzs CLI (spawned, temp SQLite)', function () {
       /Flows {7}1 Zuora→Togai accounts on, 2 Togai→Zuora accounts on, 3 invoices on, 4 usage by quantity off, 5 usage by revenue off/,
     );
     assert.match(show.stdout, /billing mode: Togai invoices/);
+    assert.match(show.stdout, /Reconcile {3}every 24 h over 35 days, repair off/);
     const twice = await run('connections', 'update', id, '--flow-usage-quantity', 'on');
     assert.equal(twice.code, 1);
     assert.match(twice.stderr, /error: .*reach Zuora twice/);
@@ -243,9 +244,23 @@ describe('tzs CLI (spawned, temp SQLite)', function () {
       overlapSeconds: 60,
       paused: true,
     });
+    await ensureReconciliationSchedule(testEnv().client, {
+      connectionId: id,
+      taskQueue: 'cli-test',
+      everyHours: 24,
+      paused: true,
+    });
     const remove = await run('connections', 'remove', id, '--yes', '--json');
     assert.equal(remove.code, 0, remove.stderr);
-    assert.deepEqual(JSON.parse(remove.stdout), { removed: { id, name: 'Acme' }, sweepSchedule: 'deleted' });
+    assert.deepEqual(JSON.parse(remove.stdout), {
+      removed: { id, name: 'Acme' },
+      sweepSchedule: 'deleted',
+      reconciliationSchedule: 'deleted',
+    });
+    await assert.rejects(
+      testEnv().client.schedule.getHandle(reconciliation.scheduleId(id)).describe(),
+      (err: Error) => err.name === 'ScheduleNotFoundError',
+    );
     await assert.rejects(
       testEnv().client.schedule.getHandle(invoiceSweep.scheduleId(id)).describe(),
       (err: Error) => err.name === 'ScheduleNotFoundError',

@@ -5,6 +5,7 @@ import { ResolvingClientSource, type ClientSource, type ConnectionResolver } fro
 import { createInvoiceActivities } from './invoices.js';
 import { acceptLegacyPositionalArgs } from './legacy-args.js';
 import { createSweepActivities } from './sweep.js';
+import { createReconcileActivities } from './reconcile.js';
 import { ReadCaches } from './read-cache.js';
 
 export type {
@@ -28,6 +29,7 @@ export type {
   StartInvoiceSyncsRequest,
   SweepActivities,
 } from './sweep.js';
+export type { ReconcileActivities, RepairOutcome, RepairRequest } from './reconcile.js';
 export {
   ResolvingClientSource,
   type ClientSource,
@@ -65,6 +67,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAccountActivities(source),
     ...createInvoiceActivities(source, deps.readCaches ?? new ReadCaches()),
     ...createSweepActivities({ clients: source, startSync: deps.startSync }),
+    ...createReconcileActivities({ clients: source, startSync: deps.startSync }),
   });
 }
 

@@ -185,6 +185,7 @@ export class ConnectionService {
       togai: { ...s.togai, ...definedOnly(t0), baseUrl: togai.url },
       flows: { ...s.flows, ...definedOnly(patch.flows ?? {}) },
       usageSyncMode: patch.usageSyncMode ?? s.usageSyncMode,
+      reconciliation: { ...s.reconciliation, ...definedOnly(patch.reconciliation ?? {}) },
       ...definedOnly({ maxInFlightInvoiceSyncs: patch.maxInFlightInvoiceSyncs ?? s.maxInFlightInvoiceSyncs }),
     };
     // Setting any flow is choosing them: the upgrade notice goes away.

@@ -257,6 +257,31 @@ export function billingProblems(settings: Pick<ConnectionSettings, 'flows' | 'us
   return problems;
 }
 
+/**
+ * The connection's reconciliation (issue 13, src/flows/reconciliation.ts): how often its Temporal
+ * Schedule compares the two systems, over how many days, and whether it starts the repairing
+ * syncs. A per-connection setting (not an environment variable) because tenants differ: a
+ * month-end-heavy tenant may want hourly runs, a finance team may want repairs only by hand.
+ */
+export const reconciliationSchema = z.object({
+  /** Hours between scheduled runs (the schedule follows a change at the next worker start). */
+  everyHours: setting(z.number().int().min(1).max(168).default(24), {
+    flag: 'reconcile-every-hours <n>',
+    help: 'hours between scheduled reconciliations of this connection (1..168)',
+  }),
+  /** A run compares the invoices of the last this many days (their period ends within them). */
+  lookbackDays: setting(z.number().int().min(1).max(400).default(35), {
+    flag: 'reconcile-lookback-days <n>',
+    help: 'days of invoices each reconciliation compares (1..400)',
+  }),
+  /** Start the repairing syncs of repairable drift (links, missing invoices and usage records). */
+  repair: setting(z.boolean().default(false), {
+    flag: 'reconcile-repair <on|off>',
+    help: 'let scheduled reconciliations start the syncs that repair links, missing invoices and usage',
+  }),
+});
+export type ReconciliationSettings = z.output<typeof reconciliationSchema>;
+
 const zuoraAuth = setting(zuoraWebhookAuthSchema.default('basic+hmac'), {
   flag: 'zuora-webhook-auth <auth>',
   help: 'Zuora callout authentication',
@@ -282,6 +307,7 @@ export const connectionSettingsSchema = z.object({
    */
   usageRecordKeys: z.literal('v2').optional(),
   usageSyncMode,
+  reconciliation: reconciliationSchema.default(reconciliationSchema.parse({})),
   webhooks: z.object({
     zuoraAuth,
     /** Basic auth user name of the Zuora callout; not secret (the password is). */
@@ -329,6 +355,7 @@ export const createConnectionInputSchema = z
     flows: flowsSchema.strict().default(flowsSchema.parse({})),
     maxInFlightInvoiceSyncs,
     usageSyncMode,
+    reconciliation: reconciliationSchema.strict().default(reconciliationSchema.parse({})),
     webhooks: z.object({ zuoraAuth }).strict().default({ zuoraAuth: 'basic+hmac' }),
   })
   .strict();

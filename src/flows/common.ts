@@ -44,7 +44,8 @@ export function billingMode(flows: Flows): BillingMode {
 }
 
 /** What started a sync: shown in the workflow's input in the Web UI. */
-export type SyncTrigger = 'zuora-callout' | 'togai-webhook' | 'sweep' | 'backfill' | 'manual' | 'child';
+export type SyncTrigger =
+  'zuora-callout' | 'togai-webhook' | 'sweep' | 'backfill' | 'reconcile' | 'manual' | 'child';
 
 /**
  * How `startSync` (gateway, sweep, backfills, `tzs syncs retry`) ended for one object: a new run,

@@ -9,6 +9,7 @@ import type { SyncTogaiInvoiceInput } from './togai-invoice-to-zuora.js';
 import { togaiInvoiceToZuora } from './togai-invoice-to-zuora.js';
 import { invoiceSweep } from './invoice-sweep.js';
 import { invoiceAdmission } from './invoice-admission.js';
+import { reconciliation } from './reconciliation.js';
 import type { SyncZuoraAccountInput } from './zuora-account-to-togai.js';
 import { zuoraAccountToTogai } from './zuora-account-to-togai.js';
 
@@ -19,6 +20,7 @@ export * from './togai-invoice-to-zuora.js';
 export * from './invoice-sweep.js';
 export * from './invoice-admission.js';
 export * from './outcome.js';
+export * from './reconciliation.js';
 
 /** Workflow type names: what the Web UI shows, `TzsFlow` holds and `temporal workflow start --type` takes. */
 export const FLOW = {
@@ -27,6 +29,7 @@ export const FLOW = {
   togaiInvoiceToZuora: togaiInvoiceToZuora.workflowType,
   invoiceSweep: invoiceSweep.workflowType,
   invoiceAdmission: invoiceAdmission.workflowType,
+  reconciliation: reconciliation.workflowType,
 } as const;
 export type FlowName = (typeof FLOW)[keyof typeof FLOW];
 
@@ -37,6 +40,7 @@ export const FLOW_CONTRACTS = {
   [FLOW.togaiInvoiceToZuora]: togaiInvoiceToZuora,
   [FLOW.invoiceSweep]: invoiceSweep,
   [FLOW.invoiceAdmission]: invoiceAdmission,
+  [FLOW.reconciliation]: reconciliation,
 } as const;
 
 /** One sync to start for one object, as the gateway, the sweep and backfills ask for it. */

@@ -1,8 +1,10 @@
 import { invoiceAdmission } from './invoice-admission.js';
 import { invoiceSweep } from './invoice-sweep.js';
+import { reconciliation } from './reconciliation.js';
 import { togaiAccountToZuora } from './togai-account-to-zuora.js';
 import { togaiInvoiceToZuora } from './togai-invoice-to-zuora.js';
 import { zuoraAccountToTogai } from './zuora-account-to-togai.js';
+import type { SyncTrigger } from './common.js';
 
 /**
  * Each workflow's input as a list of field rules, checked in the workflow's first task
@@ -19,7 +21,17 @@ export type FieldRule = (value: unknown) => string | undefined;
 /** Ids become parts of `kind:{connection}:{id}` workflow IDs (the gateway's rule): no colons or spaces. */
 const ID_PATTERN = /^[^\s:]{1,128}$/;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
-const TRIGGERS = ['zuora-callout', 'togai-webhook', 'sweep', 'backfill', 'manual', 'child'];
+/** Every trigger, checked complete by the compiler against `SyncTrigger`. */
+const TRIGGER_SET: Record<SyncTrigger, true> = {
+  'zuora-callout': true,
+  'togai-webhook': true,
+  sweep: true,
+  backfill: true,
+  reconcile: true,
+  manual: true,
+  child: true,
+};
+const TRIGGERS: readonly string[] = Object.keys(TRIGGER_SET);
 
 const id: FieldRule = (v) =>
   typeof v === 'string' && ID_PATTERN.test(v)
@@ -28,6 +40,7 @@ const id: FieldRule = (v) =>
 const trigger: FieldRule = (v) =>
   typeof v === 'string' && TRIGGERS.includes(v) ? undefined : `expected one of ${TRIGGERS.join(', ')}`;
 const text: FieldRule = (v) => (typeof v === 'string' ? undefined : 'expected a string');
+const bool: FieldRule = (v) => (typeof v === 'boolean' ? undefined : 'expected true or false');
 const int =
   (min: number, max = Number.MAX_SAFE_INTEGER, unit = ''): FieldRule =>
   (v) =>
@@ -113,6 +126,19 @@ export const INPUT_RULES: Record<string, Fields> = {
     'pendingBackoffMs?': ms,
     'pendingRerunLimit?': int(0),
     'resume?': object({ statusIndex: int(0), since: int(0), checkpoint: int(0) }),
+  },
+  [reconciliation.workflowType]: {
+    connectionId: id,
+    'since?': isoTime,
+    'until?': isoTime,
+    'repair?': bool,
+    'lookbackDays?': int(1, 400),
+    'zuoraPageSize?': int(1, 99),
+    'togaiPageSize?': int(1, 50),
+    'pagesPerCall?': int(1, 100),
+    'maxItemsPerKind?': int(1, 10_000),
+    'callsPerRun?': int(1),
+    'resume?': object({ pass: int(0), since: isoTime, until: isoTime, repair: bool }),
   },
   [invoiceAdmission.workflowType]: {
     connectionId: id,

@@ -8,7 +8,12 @@ import {
   type ScheduleDescription,
 } from '@temporalio/client';
 import type { Config } from '../config.js';
-import { invoiceSweep, type SweepTogaiInvoicesInput } from '../flows/index.js';
+import {
+  invoiceSweep,
+  reconciliation,
+  type ReconcileConnectionInput,
+  type SweepTogaiInvoicesInput,
+} from '../flows/index.js';
 import { SA } from '../shared/search-attributes.js';
 import { createClient, temporalAddress } from './connection.js';
 
@@ -152,6 +157,148 @@ export async function ensureInvoiceSweepScheduleFor(
     return await ensureInvoiceSweepSchedule(createClient(config, connection), {
       ...sweepScheduleSettings(config),
       connectionId,
+    });
+  } finally {
+    await connection.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reconciliation (issue 13): one schedule per connection, `reconciliation:{connectionId}`.
+
+export interface ReconciliationScheduleOptions {
+  connectionId: string;
+  taskQueue: string;
+  /** Hours between runs: the connection's `reconciliation.everyHours` setting. */
+  everyHours: number;
+  /** Tests create paused schedules and trigger them by hand. */
+  paused?: boolean;
+}
+
+/**
+ * Creates the connection's reconciliation schedule, or follows a changed interval; idempotent
+ * (deterministic ID). Scheduled runs take only the connection id: the period, lookback and repair
+ * switch are read from the connection when each run starts, so a changed setting applies to the
+ * next run without touching the schedule.
+ */
+export async function ensureReconciliationSchedule(
+  client: Client,
+  options: ReconciliationScheduleOptions,
+): Promise<EnsureScheduleOutcome> {
+  const scheduleId = reconciliation.scheduleId(options.connectionId);
+  const args: [ReconcileConnectionInput] = [{ connectionId: options.connectionId }];
+  const spec = { intervals: [{ every: `${options.everyHours}h` as const }] };
+  try {
+    await client.schedule.create({
+      scheduleId,
+      spec,
+      action: {
+        type: 'startWorkflow',
+        workflowType: reconciliation.workflowType,
+        workflowId: scheduleId,
+        taskQueue: options.taskQueue,
+        args,
+        workflowExecutionTimeout: '12 hours',
+        typedSearchAttributes: [
+          { key: SA.connectionId, value: options.connectionId },
+          { key: SA.flow, value: reconciliation.workflowType },
+        ],
+      },
+      // A run still going when the next is due: skip the next (it would compare the same period).
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10 minutes' },
+      state: {
+        paused: options.paused ?? false,
+        note: `Reconciliation of ${options.connectionId} (tzs reconcile report --connection ${options.connectionId})`,
+      },
+    });
+    return 'created';
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+  }
+  const handle = client.schedule.getHandle(scheduleId);
+  const current = await handle.describe();
+  if (
+    intervalMs(current) === options.everyHours * 3_600_000 &&
+    current.action.type === 'startWorkflow' &&
+    current.action.taskQueue === options.taskQueue
+  ) {
+    return 'exists';
+  }
+  await handle.update((previous) => ({
+    ...previous,
+    spec,
+    action: { ...previous.action, taskQueue: options.taskQueue, args },
+  }));
+  return 'updated';
+}
+
+/**
+ * Ensures the reconciliation schedule of every connection, each at its own interval (`everyHours`
+ * resolves it from the connection's settings); one failure does not stop the others.
+ */
+export async function ensureReconciliationSchedules(
+  client: Client,
+  connectionIds: readonly string[],
+  options: { taskQueue: string; everyHours: (connectionId: string) => Promise<number> },
+): Promise<Map<string, EnsureScheduleOutcome | Error>> {
+  const outcomes = new Map<string, EnsureScheduleOutcome | Error>();
+  for (const connectionId of connectionIds) {
+    try {
+      const everyHours = await options.everyHours(connectionId);
+      outcomes.set(
+        connectionId,
+        await ensureReconciliationSchedule(client, {
+          connectionId,
+          taskQueue: options.taskQueue,
+          everyHours,
+        }),
+      );
+    } catch (err) {
+      outcomes.set(connectionId, err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+  return outcomes;
+}
+
+/** Deletes a removed connection's reconciliation schedule; one already gone is fine. */
+export async function deleteReconciliationSchedule(
+  client: Client,
+  connectionId: string,
+): Promise<'deleted' | 'absent'> {
+  try {
+    await client.schedule.getHandle(reconciliation.scheduleId(connectionId)).delete();
+    return 'deleted';
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) return 'absent';
+    throw err;
+  }
+}
+
+/** For code without a Temporal client at hand (the CLI): deletes one connection's reconciliation schedule. */
+export async function deleteReconciliationScheduleFor(
+  config: Config,
+  connectionId: string,
+): Promise<'deleted' | 'absent'> {
+  const connection = await Connection.connect({ address: temporalAddress(config), connectTimeout: '5s' });
+  try {
+    return await deleteReconciliationSchedule(createClient(config, connection), connectionId);
+  } finally {
+    await connection.close();
+  }
+}
+
+/** For code without a Temporal client at hand (demo mode): ensures one connection's reconciliation schedule. */
+export async function ensureReconciliationScheduleFor(
+  config: Config,
+  connectionId: string,
+  everyHours: number,
+): Promise<EnsureScheduleOutcome> {
+  const connection = await Connection.connect({ address: temporalAddress(config) });
+  try {
+    return await ensureReconciliationSchedule(createClient(config, connection), {
+      connectionId,
+      taskQueue: config.temporal.taskQueue,
+      everyHours,
     });
   } finally {
     await connection.close();

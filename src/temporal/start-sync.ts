@@ -102,10 +102,12 @@ function plan(request: SyncRequest): Plan {
 export interface StartSyncOptions {
   /**
    * `pending-usage`: a completed invoice sync whose latest run left usage lines pending (its
-   * `TzsPendingUsageLines` > 0) runs again, to sync them now that their mapping may exist. Any
-   * other completed run is left alone, as always.
+   * `TzsPendingUsageLines` > 0) runs again, to sync them now that their mapping may exist.
+   * `drifted`: reconciliation found the object's two sides apart since its sync completed (a link
+   * deleted, an invoice or usage record missing): a completed sync runs again. Without `rerun`, a
+   * completed run is left alone, as always.
    */
-  rerun?: 'pending-usage';
+  rerun?: 'pending-usage' | 'drifted';
   /**
    * Invoice syncs only: start it only while fewer than `limit` invoice syncs of the connection are
    * running (Temporal's visibility count; eventually consistent, so concurrent starters may pass
@@ -174,7 +176,10 @@ export async function startSync(
       const status = latest.status.name;
       if (status === 'RUNNING') return { workflowId, runId: latest.runId, status: 'already-running' };
       const pending = Number(latest.typedSearchAttributes.get(SA.pendingUsageLines) ?? 0);
-      if (status === 'COMPLETED' && options.rerun === 'pending-usage' && pending > 0) {
+      if (
+        status === 'COMPLETED' &&
+        ((options.rerun === 'pending-usage' && pending > 0) || options.rerun === 'drifted')
+      ) {
         reusePolicy = WorkflowIdReusePolicy.ALLOW_DUPLICATE;
       } else if (status === 'COMPLETED') {
         return { workflowId, runId: latest.runId, status: 'already-completed' };

@@ -8,7 +8,7 @@ import type {
   WebhookSetup,
 } from '../connections/service.js';
 import { getConfig } from '../config.js';
-import { deleteInvoiceSweepScheduleFor } from '../temporal/schedules.js';
+import { deleteInvoiceSweepScheduleFor, deleteReconciliationScheduleFor } from '../temporal/schedules.js';
 import { merge, out, prune, readDocument, setPath, withConnections } from './common.js';
 
 /**
@@ -108,6 +108,7 @@ function printView(c: ConnectionView): void {
       : []),
     `              billing mode: ${BILLING_MODE_TEXT[billingMode(c.flows)]}; meters without a mode: ${c.usageSyncMode}`,
     `              invoice syncs in flight at most: ${c.maxInFlightInvoiceSyncs ?? `${c.zuora.concurrency} (the Zuora concurrency; set with --max-in-flight-syncs)`}`,
+    `  Reconcile   every ${c.reconciliation.everyHours} h over ${c.reconciliation.lookbackDays} days, repair ${c.reconciliation.repair ? 'on' : 'off'} (schedule reconciliation:${c.id}; tzs reconcile report --connection ${c.id})`,
     `  Webhooks    Zuora ${c.webhooks.zuora.url} (${c.webhooks.zuora.auth})`,
     `              Togai ${c.webhooks.togai.url}`,
     ...(c.webhooks.previousCredentialsValidUntil
@@ -311,8 +312,22 @@ export function connectionsCommand(): Command {
         (err: unknown) =>
           `not deleted (${err instanceof Error ? err.message : String(err)}): the schedule's next run deletes it`,
       );
-      if (f.json) out(JSON.stringify({ removed, sweepSchedule: schedule }, null, 2));
-      else out(`Removed connection ${removed.id} (${removed.name}); invoice sweep schedule ${schedule}`);
+      const reconciliation = await deleteReconciliationScheduleFor(getConfig(), removed.id).catch(
+        (err: unknown) =>
+          `not deleted (${err instanceof Error ? err.message : String(err)}): its next run deletes it`,
+      );
+      if (f.json)
+        out(
+          JSON.stringify(
+            { removed, sweepSchedule: schedule, reconciliationSchedule: reconciliation },
+            null,
+            2,
+          ),
+        );
+      else
+        out(
+          `Removed connection ${removed.id} (${removed.name}); invoice sweep schedule ${schedule}; reconciliation schedule ${reconciliation}`,
+        );
     });
 
   conns

@@ -9,13 +9,15 @@ import { errorAnswer } from '../connections/errors.js';
 import { isMain } from '../shared/process.js';
 import { connectionsCommand, problemForCli } from './connections.js';
 import { syncsCommand } from './syncs.js';
+import { reconcileCommand } from './reconcile.js';
 
 export function buildProgram(): Command {
   return new Command('tzs')
     .description('togai-zuora-sync operator CLI')
     .showHelpAfterError()
     .addCommand(connectionsCommand())
-    .addCommand(syncsCommand());
+    .addCommand(syncsCommand())
+    .addCommand(reconcileCommand());
 }
 
 /** Operator-facing failures: the admin API's answer table, a message and an exit code. */

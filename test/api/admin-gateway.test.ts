@@ -8,7 +8,7 @@ import { freePort } from '../helpers/ports.js';
 import { startSimulatedConnection } from '../helpers/simulators.js';
 import { testEnv } from '../hooks.js';
 import { DEFAULT_API_TOKEN } from '@togai-zuora-sync/simulators/togai';
-import { invoiceSweep } from '../../src/flows/index.js';
+import { invoiceSweep, reconciliation } from '../../src/flows/index.js';
 
 describe('gateway wiring of the admin API (dev mode)', () => {
   it('opens the store, generates the admin token into DATA_DIR, serves /admin behind it, and closes cleanly', async () => {
@@ -89,6 +89,13 @@ describe('gateway wiring of the admin API (dev mode)', () => {
       const description = await schedule.describe();
       assert.equal(description.scheduleId, invoiceSweep.scheduleId(connection.id));
       await schedule.delete();
+      // Its reconciliation too, daily by default (reconciliation.everyHours).
+      const reconcile = testEnv().client.schedule.getHandle(reconciliation.scheduleId(connection.id));
+      assert.deepEqual(
+        (await reconcile.describe()).spec.intervals?.map((i) => i.every),
+        [24 * 3_600_000],
+      );
+      await reconcile.delete();
     } finally {
       await gateway.close();
       await sims.close();

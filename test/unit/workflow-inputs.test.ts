@@ -18,6 +18,12 @@ describe('Workflow inputs are checked in the first workflow task (src/flows/inpu
     },
     [FLOW.invoiceSweep]: { connectionId: 'conn_1', since: '2026-10-01T00:00:00+02:00', pageSize: 50 },
     [FLOW.invoiceAdmission]: { connectionId: 'conn_1', queued: [{ togaiInvoiceId: 'inv.02' }] },
+    [FLOW.reconciliation]: {
+      connectionId: 'conn_1',
+      since: '2026-10-01T00:00:00Z',
+      until: '2026-11-01T00:00:00+01:00',
+      repair: true,
+    },
   };
 
   function refusal(type: string, input: unknown): ApplicationFailure {
@@ -68,6 +74,11 @@ describe('Workflow inputs are checked in the first workflow task (src/flows/inpu
         [/since/, /pageSize/, /concurrency/],
       ],
       [FLOW.invoiceAdmission, { connectionId: 'conn_1', idleMs: 10 }, [/idleMs/]],
+      [
+        FLOW.reconciliation,
+        { connectionId: 'conn_1', since: 'last week', repair: 'yes', togaiPageSize: 500 },
+        [/since: expected an ISO-8601 time/, /repair: expected true or false/, /togaiPageSize/],
+      ],
     ];
     for (const [type, input, expected] of cases) {
       const err = refusal(type, input);

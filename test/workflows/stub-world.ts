@@ -264,6 +264,10 @@ export function baseActivities(world: World): Activities {
     togaiListInvoicePages: () => Promise.resolve({ invoiceIds: [] }),
     startInvoiceSyncs: () => Promise.resolve(emptyStartCounts()),
     restartPendingInvoiceSyncs: () => Promise.resolve({ ...emptyStartCounts(), expired: 0, deferred: 0 }),
+    getReconcileSettings: () =>
+      Promise.resolve({ billingMode: 'togai-invoices', repair: false, lookbackDays: 35 }),
+    reconcilePage: () => Promise.resolve({ items: [], checked: 0 }),
+    startRepairs: () => Promise.resolve([]),
   };
   return base;
 }

@@ -503,6 +503,13 @@ export class TogaiSimulator {
       this.invoiceTokenCycle = invoiceTokenCycle ?? undefined;
       res.json({ invoiceTokenCycle });
     });
+    // A setting removed in Togai's UI (e.g. an account's Zuora mapping), for drift tests: the
+    // public API has no delete. Answers 404 when there is no such setting.
+    r.delete('/settings/:fullSettingId', (req, res) => {
+      const id = String(req.params['fullSettingId']);
+      if (!this.store.settings.delete(id)) return void res.status(404).json({ error: `no setting ${id}` });
+      res.json({ deleted: id });
+    });
     r.get('/events', (_req, res) => void res.json({ events: this.store.events }));
     r.get('/violations', (_req, res) => void res.json({ violations: this.violations }));
     r.get('/webhooks', (_req, res) => {

@@ -165,6 +165,37 @@ export async function createZuoraSimulator(
             notificationId: result.notificationId ?? null,
           });
         });
+        // Edits a person makes in Zuora's UI, for drift tests (tzs reconciliation): custom field
+        // values set or cleared (null) on an account, and an invoice's total changed (e.g. an item
+        // edited on a draft invoice). Not vendor API: the flows never call these.
+        r.put('/ui/accounts/:key/custom-fields', (req, res) => {
+          const key = String(req.params['key']);
+          const account =
+            ctx.state.accounts.get(key) ??
+            [...ctx.state.accounts.values()].find((a) => a.accountNumber === key);
+          if (!account) return void res.status(404).json({ error: `no account ${key}` });
+          const parsed = z.record(z.string().regex(/__c$/), z.string().nullable()).safeParse(req.body ?? {});
+          if (!parsed.success)
+            return void res
+              .status(400)
+              .json({ error: 'expected custom field names (…__c) with text or null' });
+          for (const [name, value] of Object.entries(parsed.data)) {
+            if (value === null) delete account.customFields[name];
+            else account.customFields[name] = value;
+          }
+          account.updatedDate = ctx.clock.date().toISOString();
+          res.json({ id: account.id, customFields: account.customFields });
+        });
+        r.put('/ui/invoices/:key/amount', (req, res) => {
+          const key = String(req.params['key']);
+          const invoice = ctx.state.findInvoice(key);
+          if (!invoice) return void res.status(404).json({ error: `no invoice ${key}` });
+          const parsed = z.object({ amount: z.string().regex(/^-?\d+(\.\d+)?$/) }).safeParse(req.body ?? {});
+          if (!parsed.success) return void res.status(400).json({ error: 'expected { amount: "decimal" }' });
+          invoice.amount = parsed.data.amount;
+          invoice.updatedDate = ctx.clock.date().toISOString();
+          res.json({ id: invoice.id, amount: invoice.amount });
+        });
         r.put('/limits', (req, res) => {
           const body = z
             .object({
