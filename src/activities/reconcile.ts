@@ -1,11 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowIdConflictPolicy,
-  WorkflowIdReusePolicy,
-} from '@temporalio/client';
 import { callVendor, NotFoundError, toApplicationFailure } from '../clients/errors.js';
 import type { TogaiInvoice } from '../clients/togai/schemas.js';
 import { TOGAI_MAX_INVOICE_PAGE_SIZE } from '../clients/togai/client.js';
@@ -41,9 +35,8 @@ import { MAPPING_SETTING } from '../mapping/zuora-account-to-togai.js';
 import { isZero, roundToCurrency } from '../shared/money.js';
 import { usageRecordKey, usageRecordKeyPrefix } from '../shared/idempotency.js';
 import { FAILURE } from '../shared/failures.js';
-import { SA } from '../shared/search-attributes.js';
 import { deleteReconciliationSchedule } from '../temporal/schedules.js';
-import { MEMO_DELIVERY_ID, startSync, type StartSyncDeps } from '../temporal/start-sync.js';
+import { startSync, type StartSyncDeps } from '../temporal/start-sync.js';
 import { SYNCABLE_INVOICE_STATUSES } from '../mapping/invoice-togai-to-zuora.js';
 import type { ClientSource, ConnectionClients } from './connection-clients.js';
 import { allPages } from './paging.js';
