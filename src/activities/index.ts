@@ -1,6 +1,7 @@
 import type { Logger } from '../logger.js';
 import type { StartSyncDeps } from '../temporal/start-sync.js';
 import { createAccountActivities } from './accounts.js';
+import { createBackfillActivities } from './backfill.js';
 import { ResolvingClientSource, type ClientSource, type ConnectionResolver } from './connection-clients.js';
 import { createInvoiceActivities } from './invoices.js';
 import { acceptLegacyPositionalArgs } from './legacy-args.js';
@@ -28,6 +29,7 @@ export type {
   StartInvoiceSyncsRequest,
   SweepActivities,
 } from './sweep.js';
+export type { BackfillActivities, BackfillListRequest, BackfillRecordRequest } from './backfill.js';
 export {
   ResolvingClientSource,
   type ClientSource,
@@ -65,6 +67,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAccountActivities(source),
     ...createInvoiceActivities(source, deps.readCaches ?? new ReadCaches()),
     ...createSweepActivities({ clients: source, startSync: deps.startSync }),
+    ...createBackfillActivities({ clients: source, startSync: deps.startSync }),
   });
 }
 

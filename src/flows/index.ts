@@ -18,6 +18,7 @@ export * from './togai-account-to-zuora.js';
 export * from './togai-invoice-to-zuora.js';
 export * from './invoice-sweep.js';
 export * from './invoice-admission.js';
+export * from './backfill.js';
 
 /** Workflow type names: what the Web UI shows, `TzsFlow` holds and `temporal workflow start --type` takes. */
 export const FLOW = {

@@ -5,3 +5,4 @@ export { syncTogaiAccountToZuora } from './sync-togai-account-to-zuora.js';
 export { syncTogaiInvoiceToZuora } from './sync-togai-invoice-to-zuora.js';
 export { sweepTogaiInvoices } from './sweep-togai-invoices.js';
 export { admitTogaiInvoices } from './admit-togai-invoices.js';
+export { backfill } from './backfill.js';

@@ -264,6 +264,10 @@ export function baseActivities(world: World): Activities {
     togaiListInvoicePages: () => Promise.resolve({ invoiceIds: [] }),
     startInvoiceSyncs: () => Promise.resolve(emptyStartCounts()),
     restartPendingInvoiceSyncs: () => Promise.resolve({ ...emptyStartCounts(), expired: 0, deferred: 0 }),
+    // The backfill is tested on the simulators (test/flows/backfill.test.ts).
+    backfillListPage: () => Promise.reject(new Error('no backfill in the stub world')),
+    backfillSyncRecord: () => Promise.reject(new Error('no backfill in the stub world')),
+    backfillPlanRecord: () => Promise.reject(new Error('no backfill in the stub world')),
   };
   return base;
 }
