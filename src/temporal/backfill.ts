@@ -3,6 +3,7 @@ import {
   WorkflowIdReusePolicy,
   type Client,
   type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import { backfill, type BackfillInput, type BackfillKind, type BackfillProgress } from '../flows/index.js';
 import { SA } from '../shared/search-attributes.js';
@@ -17,7 +18,7 @@ export async function startBackfill(
   client: Client,
   taskQueue: string,
   input: BackfillInput,
-): Promise<WorkflowHandle> {
+): Promise<WorkflowHandleWithFirstExecutionRunId> {
   return client.workflow.start(backfill.workflowType, {
     workflowId: backfill.workflowId(input.kind, input.connectionId),
     taskQueue,

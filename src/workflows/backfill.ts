@@ -44,9 +44,10 @@ const REASON_MAX = 300;
  * its own sync workflow (started by an activity through `startSync`, so webhooks and backfills
  * meet at one workflow ID), at most `concurrency` at once, and waits for each result to count it.
  *
- * Continue-as-new at a page boundary when Temporal suggests it (or after `pagesPerRun` pages):
- * records in flight go to the front of the next run's queue, which waits for their runs again
- * (`startSync` answers already-running or already-completed), so nothing is counted twice or lost.
+ * Continue-as-new when Temporal suggests it (or after `pagesPerRun` pages): nothing new starts,
+ * the records in flight finish (their results are counted in this run), and the state (cursor,
+ * queue of listed records, counts and bounded lists) goes on in the new run: nothing is counted
+ * twice or lost.
  * Updates `pause`/`resume`/`cancel` answer with the progress; `temporal workflow cancel` ends the
  * same way as the `cancel` update: nothing new starts, records in flight are abandoned (their
  * syncs go on) and listed, and the workflow completes with its summary.
@@ -176,6 +177,21 @@ export async function backfill(input: BackfillInput): Promise<BackfillProgress> 
         await condition(() => !p.paused || cancelling);
         continue;
       }
+      // Time for a fresh history: nothing new starts, what is in flight finishes (so no result is
+      // lost with the old run), then the state (cursor, queue, counts) goes on in a new run.
+      const full =
+        workflowInfo().continueAsNewSuggested ||
+        (input.pagesPerRun !== undefined && pages >= input.pagesPerRun);
+      if (full && !(state.listingDone && state.queue.length === 0)) {
+        if (inFlight.size > 0) {
+          const seenChanges = changes;
+          await condition(() => changes !== seenChanges);
+          continue;
+        }
+        p.run++;
+        await condition(allHandlersFinished);
+        await continueAsNew<typeof backfill>({ ...input, resume: state });
+      }
       const next = state.queue[0];
       if (next !== undefined && inFlight.size < concurrency) {
         state.queue.shift();
@@ -183,16 +199,6 @@ export async function backfill(input: BackfillInput): Promise<BackfillProgress> 
         continue;
       }
       if (!state.listingDone && state.queue.length < concurrency) {
-        const full =
-          workflowInfo().continueAsNewSuggested ||
-          (input.pagesPerRun !== undefined && pages >= input.pagesPerRun);
-        if (full) {
-          // Records in flight are waited for again by the next run (their syncs go on meanwhile).
-          state.queue = [...inFlight.keys(), ...state.queue];
-          p.run++;
-          await condition(allHandlersFinished);
-          await continueAsNew<typeof backfill>({ ...input, resume: state });
-        }
         const page = await list.backfillListPage({
           connectionId,
           kind,
