@@ -7,13 +7,15 @@
 import { Command } from 'commander';
 import { errorAnswer } from '../connections/errors.js';
 import { isMain } from '../shared/process.js';
+import { backfillCommand } from './backfill.js';
 import { connectionsCommand, problemForCli } from './connections.js';
 
 export function buildProgram(): Command {
   return new Command('tzs')
     .description('togai-zuora-sync operator CLI')
     .showHelpAfterError()
-    .addCommand(connectionsCommand());
+    .addCommand(connectionsCommand())
+    .addCommand(backfillCommand());
 }
 
 /** Operator-facing failures: the admin API's answer table, a message and an exit code. */

@@ -230,6 +230,10 @@ export async function backfill(input: BackfillInput): Promise<BackfillProgress> 
 
   if (cancelling) {
     await CancellationScope.nonCancellable(async () => {
+      // A workflow task of its own for the end: completing in the task that accepted the cancel
+      // update would lose the update whenever the server refuses that completion (UnhandledCommand,
+      // e.g. an activity of a record in flight finished meanwhile). A timer ends this task.
+      await sleep(1);
       for (const scope of inFlight.values()) scope.cancel();
       await Promise.all([...tasks]);
       for (const id of state.queue) if (p.abandoned.length < BACKFILL_LIST_LIMIT) p.abandoned.push(id);
