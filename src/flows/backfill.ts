@@ -49,7 +49,7 @@ export interface BackfillRecord {
   /** The source record's id (Zuora account id, Togai account id, Togai invoice id). */
   id: string;
   reason: string;
-  /** The sync's workflow ID; absent in a dry run. */
+  /** Failed records: the sync's workflow ID (others follow from the id: `zuora-account:{conn}:{id}`, …). */
   workflowId?: string;
 }
 
@@ -140,8 +140,8 @@ export interface BackfillRecordResult {
 
 /** Records kept per bucket (the counts stay exact). */
 export const BACKFILL_LIST_LIMIT = 1000;
-/** Dry-run plans kept (each carries a payload). */
-export const BACKFILL_PLAN_LIMIT = 500;
+/** Dry-run plans kept (each carries a payload, about 1 kB): bounded for the 2 MB payload limit. */
+export const BACKFILL_PLAN_LIMIT = 300;
 
 export const backfill = {
   workflowType: 'backfill',

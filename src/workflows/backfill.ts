@@ -36,8 +36,11 @@ export const pauseUpdate = defineUpdate<BackfillProgress>(contract.pauseUpdate);
 export const resumeUpdate = defineUpdate<BackfillProgress>(contract.resumeUpdate);
 export const cancelUpdate = defineUpdate<BackfillProgress>(contract.cancelUpdate);
 
-/** Reasons are cut to this many characters in progress (counts stay exact). */
-const REASON_MAX = 300;
+/**
+ * Reasons are cut to this many characters in progress: with BACKFILL_LIST_LIMIT records per
+ * bucket the state carried through continue-as-new stays well under Temporal's 2 MB payload limit.
+ */
+const REASON_MAX = 200;
 
 /**
  * A backfill (src/flows/backfill.ts): lists the source page by page, syncs each record through
@@ -145,7 +148,9 @@ export async function backfill(input: BackfillInput): Promise<BackfillProgress> 
         continue;
       }
       if (r.status !== 'started') p.joined++;
-      add(p[r.outcome ?? 'failed'], { id, reason: r.reason ?? '', workflowId: r.workflowId });
+      const outcome = r.outcome ?? 'failed';
+      // The workflow ID follows from the id (the webhooks' scheme); a failed one is kept at hand.
+      add(p[outcome], { id, reason: r.reason ?? '', ...(outcome === 'failed' && { workflowId: r.workflowId }) });
       return;
     }
   };

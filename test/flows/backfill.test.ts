@@ -52,7 +52,8 @@ interface Requests {
 }
 
 describe('Backfills (real Temporal, real worker, both simulators)', function () {
-  this.timeout(120_000);
+  // Generous: the machine's cores are shared; each test waits for its workflows, never for a time.
+  this.timeout(240_000);
   /** Zuora accounts and cancel on `env`; Togai accounts and invoices on `env2` (no loop-guard records). */
   let env: SimulatedConnection;
   let env2: SimulatedConnection;
@@ -189,9 +190,9 @@ describe('Backfills (real Temporal, real worker, both simulators)', function () 
     assert.match(err2.cause.message, /since: required for kind togai-invoices/);
   });
 
-  it('zuora-accounts: the dry run writes nothing and lists what the real run then does; 150 accounts with live callouts meanwhile, each synced once, across continue-as-new', async () => {
+  it('zuora-accounts: the dry run writes nothing and lists what the real run then does; 120 accounts with live callouts meanwhile, each synced once, across continue-as-new', async () => {
     const tag = randomBytes(3).toString('hex');
-    const zuoraIds = await seedZuoraAccounts(150, tag);
+    const zuoraIds = await seedZuoraAccounts(120, tag);
     // Ten whose Togai customer exists already (an earlier run made it): linked, not created.
     const existing = zuoraIds.slice(0, 10);
     await post(`${env.togai.url}/__admin/seed`, {
@@ -209,9 +210,9 @@ describe('Backfills (real Temporal, real worker, both simulators)', function () 
     const dry = await result(await start('zuora-accounts', { dryRun: true, concurrency: 30 }));
     assert.equal(dry.dryRun, true);
     assert.equal(dry.phase, 'done');
-    assert.equal(dry.seen, 150);
+    assert.equal(dry.seen, 120);
     assert.ok(dry.plans);
-    assert.equal(dry.plans.create, 140);
+    assert.equal(dry.plans.create, 110);
     assert.equal(dry.plans.link, 10);
     assert.equal(dry.plans.skip, 0);
     const planned = new Map(dry.plans.records.map((p) => [p.id, p]));
@@ -246,9 +247,9 @@ describe('Backfills (real Temporal, real worker, both simulators)', function () 
     await Promise.all(callouts);
     const real = await result(handle);
     assert.equal(real.phase, 'done');
-    assert.equal(real.seen, 150);
+    assert.equal(real.seen, 120);
     assert.equal(real.failed.count, 0, JSON.stringify(real.failed.records.slice(0, 3)));
-    assert.equal(real.synced.count, 140);
+    assert.equal(real.synced.count, 110);
     assert.equal(real.adopted.count, 10);
     // What the dry run said is what happened: created ↔ create, adopted ↔ link.
     const planIds = (action: string) =>
@@ -268,7 +269,7 @@ describe('Backfills (real Temporal, real worker, both simulators)', function () 
     for (const id of zuoraIds) {
       assert.equal(togai.customers.filter((c) => c.id === `zuora-${id}`).length, 1, `customer of ${id}`);
     }
-    assert.equal((await objectCounts()).togaiCustomers, before.togaiCustomers + 140);
+    assert.equal((await objectCounts()).togaiCustomers, before.togaiCustomers + 110);
     const zuora = await env.zuoraState();
     const linked = zuora.accounts.filter((a) => zuoraIds.includes(a.id));
     assert.ok(linked.every((a) => a.customFields['TogaiAccountId__c'] === `zuora-acct-${a.id}`));
@@ -278,15 +279,15 @@ describe('Backfills (real Temporal, real worker, both simulators)', function () 
           await testEnv().client.workflow.count(
             `TzsConnectionId="${env.connectionId}" AND WorkflowType="${FLOW.zuoraAccountToTogai}"`,
           )
-        ).count === 150,
+        ).count === 120,
       20_000,
       'one flow-1 run per account in visibility',
     );
   });
 
-  it('togai-accounts: pause stops new starts (progress says paused), resume finishes; 100 accounts with webhooks meanwhile, each synced once', async () => {
+  it('togai-accounts: pause stops new starts (progress says paused), resume finishes; 80 accounts with webhooks meanwhile, each synced once', async () => {
     const tag = randomBytes(3).toString('hex');
-    const togaiIds = await seedTogaiAccounts(100, tag, env2);
+    const togaiIds = await seedTogaiAccounts(80, tag, env2);
     const handle = await start('togai-accounts', { concurrency: 30, pageSize: 25 }, env2);
     const webhooks = togaiIds.slice(60, 80).map((togaiAccountId, i) =>
       startSync(deps, {
@@ -317,7 +318,7 @@ describe('Backfills (real Temporal, real worker, both simulators)', function () 
     assert.equal(later.phase, 'paused');
     assert.equal(done(later), done(atPause));
     assert.equal(later.inFlight, 0);
-    assert.ok(later.queued > 0 || later.seen < 100, 'records were left to do');
+    assert.ok(later.queued > 0 || later.seen < 80, 'records were left to do');
 
     const resumed = await updateBackfill(handle, 'resume');
     assert.equal(resumed.paused, false);
@@ -325,11 +326,10 @@ describe('Backfills (real Temporal, real worker, both simulators)', function () 
     const final = await result(handle);
     assert.equal(final.phase, 'done');
     assert.equal(final.failed.count, 0, JSON.stringify(final.failed.records.slice(0, 3)));
-    assert.equal(final.seen, 100);
+    assert.equal(final.seen, 80);
     assert.deepEqual(ids(final, 'synced'), [...togaiIds].sort());
     const zuora = await env2.zuoraState();
     for (const id of togaiIds) {
-      if (id === togaiIds[0]) console.log('DEBUG', JSON.stringify(zuora.accounts.slice(0, 2)), JSON.stringify(final.synced.records.slice(0, 2)));
       assert.equal(
         zuora.accounts.filter((a) => a.customFields['TogaiAccountId__c'] === id).length,
         1,
@@ -338,11 +338,11 @@ describe('Backfills (real Temporal, real worker, both simulators)', function () 
     }
   });
 
-  it('togai-invoices in [since, until): dry run then real run of 100 invoices with webhooks meanwhile, within the connection bound, each synced once', async () => {
+  it('togai-invoices in [since, until): dry run then real run of 80 invoices with webhooks meanwhile, within the connection bound, each synced once', async () => {
     const tag = randomBytes(3).toString('hex');
     const state = await env2.togaiState();
     const accounts = state.accounts.filter((a) => a.id.startsWith('abf-')).map((a) => a.id);
-    assert.equal(accounts.length, 100);
+    assert.equal(accounts.length, 80);
     const inRange: string[] = [];
     for (const accountId of accounts) {
       const res = (await post(`${env2.togai.url}/__admin/close-cycle`, {
@@ -369,8 +369,8 @@ describe('Backfills (real Temporal, real worker, both simulators)', function () 
     const dry = await result(
       await start('togai-invoices', { ...window, dryRun: true, concurrency: 30 }, env2),
     );
-    assert.equal(dry.seen, 100);
-    assert.equal(dry.plans?.create, 100);
+    assert.equal(dry.seen, 80);
+    assert.equal(dry.plans?.create, 80);
     const plan = dry.plans?.records.find((p) => p.id === inRange[0]);
     assert.equal((plan?.payload as { invoiceItems: unknown[] }).invoiceItems.length, 1);
     assert.deepEqual(
@@ -395,7 +395,7 @@ describe('Backfills (real Temporal, real worker, both simulators)', function () 
     );
     const real = await result(handle);
     assert.equal(real.failed.count, 0, JSON.stringify(real.failed.records.slice(0, 3)));
-    assert.equal(real.seen, 100);
+    assert.equal(real.seen, 80);
     assert.deepEqual(ids(real, 'synced'), [...inRange].sort());
     assert.deepEqual(
       dry.plans?.records
@@ -414,7 +414,7 @@ describe('Backfills (real Temporal, real worker, both simulators)', function () 
         `one Zuora invoice for ${id}`,
       );
     }
-    assert.equal(zuora.invoices.length, before.zuoraInvoices + 100);
+    assert.equal(zuora.invoices.length, before.zuoraInvoices + 80);
   });
 
   it('cancel (update and `temporal workflow cancel`) ends with the summary so far; a second backfill of the same kind is refused while one runs', async () => {
