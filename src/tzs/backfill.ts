@@ -98,11 +98,16 @@ export function backfillCommand(): Command {
     cmd
       .command('invoices')
       .description("Togai's generated invoices whose period ends in [--since, --until) to Zuora (flows 3-5)")
-      .requiredOption('--since <time>', 'ISO-8601 with offset, e.g. 2026-10-01T00:00:00Z')
+      .option('--since <time>', 'ISO-8601 with offset, e.g. 2026-10-01T00:00:00Z (required unless --attach)')
       .option('--until <time>', 'ISO-8601 with offset (default: no bound)'),
-  ).action(async (opts: RunOptions & { since: string; until?: string }) => {
+  ).action(async (opts: RunOptions & { since?: string; until?: string }) => {
+    if (opts.since === undefined && opts.attach !== true) {
+      throw new Error(
+        'invalid backfill: --since: required, an ISO-8601 time with offset (2026-11-01T00:00:00Z)',
+      );
+    }
     await run('togai-invoices', opts, {
-      since: opts.since,
+      ...(opts.since !== undefined && { since: opts.since }),
       ...(opts.until !== undefined && { until: opts.until }),
     });
   });
@@ -145,7 +150,7 @@ async function run(
     ...(opts.concurrency !== undefined && { concurrency: opts.concurrency }),
     ...(opts.pageSize !== undefined && { pageSize: opts.pageSize }),
   };
-  checkBackfillInput(input);
+  if (opts.attach !== true) checkBackfillInput(input);
   await withTemporal(async (client, taskQueue) => {
     const handle = opts.attach
       ? await attach(client, kind, opts.connection)

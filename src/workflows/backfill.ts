@@ -150,7 +150,11 @@ export async function backfill(input: BackfillInput): Promise<BackfillProgress> 
       if (r.status !== 'started') p.joined++;
       const outcome = r.outcome ?? 'failed';
       // The workflow ID follows from the id (the webhooks' scheme); a failed one is kept at hand.
-      add(p[outcome], { id, reason: r.reason ?? '', ...(outcome === 'failed' && { workflowId: r.workflowId }) });
+      add(p[outcome], {
+        id,
+        reason: r.reason ?? '',
+        ...(outcome === 'failed' && { workflowId: r.workflowId }),
+      });
       return;
     }
   };
