@@ -65,7 +65,8 @@ describe('Backfills (real Temporal, real worker, both simulators)', function () 
 
   before(async () => {
     env = await startSimulatedConnection();
-    env2 = await startSimulatedConnection();
+    // A bound of 15 invoice syncs in flight: the invoice backfill (30 at once) must wait for room.
+    env2 = await startSimulatedConnection({ connection: { maxInFlightInvoiceSyncs: 15 } });
     const services = new Map([
       [env.connectionId, env.service],
       [env2.connectionId, env2.service],
@@ -396,6 +397,8 @@ describe('Backfills (real Temporal, real worker, both simulators)', function () 
     const real = await result(handle);
     assert.equal(real.failed.count, 0, JSON.stringify(real.failed.records.slice(0, 3)));
     assert.equal(real.seen, 80);
+    // The bound held records back (the 20 webhook runs alone filled most of it); none was dropped.
+    assert.ok(real.deferrals > 0, 'the connection bound deferred some invoice syncs');
     assert.deepEqual(ids(real, 'synced'), [...inRange].sort());
     assert.deepEqual(
       dry.plans?.records
