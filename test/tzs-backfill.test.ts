@@ -59,7 +59,11 @@ describe('tzs backfill (spawned CLI, real Temporal, a real worker, both simulato
       TEMPORAL_TASK_QUEUE: taskQueue,
     };
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, ...args], {
+      const [program, argv] =
+        args[0] === '--script--'
+          ? ['script', ['-qec', args[1] ?? '', '/dev/null']]
+          : [process.execPath, [CLI, ...args]];
+      const child = spawn(program, argv, {
         env: childEnv,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -159,5 +163,34 @@ describe('tzs backfill (spawned CLI, real Temporal, a real worker, both simulato
     const none = await run('backfill', 'pause', '--connection', env.connectionId, '--kind', 'zuora-accounts');
     assert.equal(none.code, 1);
     assert.match(none.stderr, /no running backfill backfill:zuora-accounts:/);
+  });
+
+  it('on a terminal: a live progress bar on stderr, then the summary table; not on a terminal: plain progress lines', async () => {
+    // util-linux `script` gives the CLI a pseudo-terminal, as an operator's shell would.
+    const cmd = [
+      process.execPath,
+      CLI,
+      'backfill',
+      'accounts',
+      '--connection',
+      env.connectionId,
+      '--from',
+      'togai',
+    ]
+      .map((a) => `'${a}'`)
+      .join(' ');
+    const tty = await run('--script--', cmd);
+    assert.equal(tty.code, 0, tty.stderr + tty.stdout);
+    assert.match(tty.stdout, /togai-accounts \[[█░]+\] \d+\/\d+/, 'the progress bar');
+    assert.match(tty.stdout, /phase\s*│\s*done/);
+    assert.match(tty.stdout, /loop guard/, 'skipped IDs with reasons');
+
+    const plain = await run('backfill', 'accounts', '--connection', env.connectionId, '--from', 'togai');
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(
+      plain.stderr,
+      /togai-accounts: \d+\/\d+ \w+, synced \d+, adopted \d+, skipped \d+, failed \d+/,
+    );
+    assert.doesNotMatch(plain.stderr, /\[[█░]+\]/, 'no bar off a terminal');
   });
 });
