@@ -1,6 +1,7 @@
 import type { Logger } from '../logger.js';
 import type { StartSyncDeps } from '../temporal/start-sync.js';
 import { createAccountActivities } from './accounts.js';
+import { createBackfillActivities } from './backfill.js';
 import { ResolvingClientSource, type ClientSource, type ConnectionResolver } from './connection-clients.js';
 import { createInvoiceActivities } from './invoices.js';
 import { acceptLegacyPositionalArgs } from './legacy-args.js';
@@ -30,6 +31,7 @@ export type {
   SweepActivities,
 } from './sweep.js';
 export type { ReconcileActivities, RepairOutcome, RepairRequest } from './reconcile.js';
+export type { BackfillActivities, BackfillListRequest, BackfillRecordRequest } from './backfill.js';
 export {
   ResolvingClientSource,
   type ClientSource,
@@ -68,6 +70,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createInvoiceActivities(source, deps.readCaches ?? new ReadCaches()),
     ...createSweepActivities({ clients: source, startSync: deps.startSync }),
     ...createReconcileActivities({ clients: source, startSync: deps.startSync }),
+    ...createBackfillActivities({ clients: source, startSync: deps.startSync }),
   });
 }
 

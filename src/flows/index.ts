@@ -21,6 +21,7 @@ export * from './invoice-sweep.js';
 export * from './invoice-admission.js';
 export * from './outcome.js';
 export * from './reconciliation.js';
+export * from './backfill.js';
 
 /** Workflow type names: what the Web UI shows, `TzsFlow` holds and `temporal workflow start --type` takes. */
 export const FLOW = {

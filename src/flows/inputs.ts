@@ -1,3 +1,4 @@
+import { backfill, BACKFILL_KINDS } from './backfill.js';
 import { invoiceAdmission } from './invoice-admission.js';
 import { invoiceSweep } from './invoice-sweep.js';
 import { reconciliation } from './reconciliation.js';
@@ -56,6 +57,10 @@ const epochOrIso: FieldRule = (v) =>
   ms(v) === undefined || isoTime(v) === undefined
     ? undefined
     : 'expected epoch milliseconds or an ISO-8601 time with offset (2026-11-01T00:00:00Z)';
+const oneOf =
+  (values: readonly string[]): FieldRule =>
+  (v) =>
+    typeof v === 'string' && values.includes(v) ? undefined : `expected one of ${values.join(', ')}`;
 const object =
   (fields: Fields): FieldRule =>
   (v) => {
@@ -145,5 +150,16 @@ export const INPUT_RULES: Record<string, Fields> = {
     'queued?': list(object({ togaiInvoiceId: id, 'eventId?': text })),
     'idleMs?': int(1_000, Number.MAX_SAFE_INTEGER, ' of milliseconds'),
     'admitted?': int(0),
+  },
+  [backfill.workflowType]: {
+    connectionId: id,
+    kind: oneOf(BACKFILL_KINDS),
+    'since?': isoTime,
+    'until?': isoTime,
+    'dryRun?': bool,
+    'concurrency?': int(1, 100),
+    'pageSize?': int(1, 50),
+    'pagesPerRun?': int(1),
+    'resume?': object({ part: int(0), listingDone: bool, queue: list(id) }),
   },
 };

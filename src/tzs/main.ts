@@ -7,6 +7,7 @@
 import { Command } from 'commander';
 import { errorAnswer } from '../connections/errors.js';
 import { isMain } from '../shared/process.js';
+import { backfillCommand } from './backfill.js';
 import { connectionsCommand, problemForCli } from './connections.js';
 import { syncsCommand } from './syncs.js';
 import { reconcileCommand } from './reconcile.js';
@@ -17,7 +18,8 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .addCommand(connectionsCommand())
     .addCommand(syncsCommand())
-    .addCommand(reconcileCommand());
+    .addCommand(reconcileCommand())
+    .addCommand(backfillCommand());
 }
 
 /** Operator-facing failures: the admin API's answer table, a message and an exit code. */

@@ -6,3 +6,4 @@ export { syncTogaiInvoiceToZuora } from './sync-togai-invoice-to-zuora.js';
 export { sweepTogaiInvoices } from './sweep-togai-invoices.js';
 export { admitTogaiInvoices } from './admit-togai-invoices.js';
 export { reconcileConnection } from './reconcile.js';
+export { backfill } from './backfill.js';

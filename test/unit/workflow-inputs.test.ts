@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
-import { FLOW } from '../../src/flows/index.js';
+import { backfill, FLOW } from '../../src/flows/index.js';
 import { INPUT_RULES } from '../../src/flows/inputs.js';
 import { FAILURE } from '../../src/shared/failures.js';
 import { checkInput } from '../../src/workflows/input.js';
@@ -24,7 +24,17 @@ describe('Workflow inputs are checked in the first workflow task (src/flows/inpu
       until: '2026-11-01T00:00:00+01:00',
       repair: true,
     },
+    [backfill.workflowType]: {
+      connectionId: 'conn_1',
+      kind: 'togai-invoices',
+      since: '2026-10-01T00:00:00Z',
+      until: '2026-11-01T00:00:00+01:00',
+      dryRun: true,
+      concurrency: 10,
+    },
   };
+  /** Sync, sweep and queue workflow types (FLOW), and the backfill (src/flows/backfill.ts). */
+  const types = [...Object.values(FLOW), backfill.workflowType].sort();
 
   function refusal(type: string, input: unknown): ApplicationFailure {
     try {
@@ -41,12 +51,8 @@ describe('Workflow inputs are checked in the first workflow task (src/flows/inpu
       checkInput(type, input);
       checkInput(type, { ...(input as object), addedLater: true });
     }
-    assert.deepEqual(Object.keys(good).sort(), Object.values(FLOW).sort(), 'every workflow type is tried');
-    assert.deepEqual(
-      Object.keys(INPUT_RULES).sort(),
-      Object.values(FLOW).sort(),
-      'every workflow type has rules',
-    );
+    assert.deepEqual(Object.keys(good).sort(), types, 'every workflow type is tried');
+    assert.deepEqual(Object.keys(INPUT_RULES).sort(), types, 'every workflow type has rules');
   });
 
   it('refuses a wrong input at once (non-retryable InvalidWorkflowInput) naming every bad field', () => {
@@ -62,6 +68,12 @@ describe('Workflow inputs are checked in the first workflow task (src/flows/inpu
         [/connectionId/, /togaiInvoiceId/, /trigger/],
       ],
       [FLOW.zuoraAccountToTogai, 'conn_1', [/\(input\)/]],
+      [
+        backfill.workflowType,
+        { connectionId: 'conn_1', kind: 'togai-invoices', since: 'last week', concurrency: 0, dryRun: 'yes' },
+        [/since: expected an ISO-8601 time/, /concurrency/, /dryRun/],
+      ],
+      [backfill.workflowType, { connectionId: 'conn_1', kind: 'invoices' }, [/kind: expected one of/]],
       [FLOW.togaiAccountToZuora, null, [/\(input\)/]],
       [
         FLOW.invoiceSweep,

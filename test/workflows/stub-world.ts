@@ -268,6 +268,10 @@ export function baseActivities(world: World): Activities {
       Promise.resolve({ billingMode: 'togai-invoices', repair: false, lookbackDays: 35 }),
     reconcilePage: () => Promise.resolve({ items: [], checked: 0 }),
     startRepairs: () => Promise.resolve([]),
+    // The backfill is tested on the simulators (test/flows/backfill.test.ts).
+    backfillListPage: () => Promise.reject(new Error('no backfill in the stub world')),
+    backfillSyncRecord: () => Promise.reject(new Error('no backfill in the stub world')),
+    backfillPlanRecord: () => Promise.reject(new Error('no backfill in the stub world')),
   };
   return base;
 }
