@@ -47,6 +47,7 @@ function parseOldKeys(raw: string, ctx: z.RefinementCtx): { id: string; key: str
 const envSchema = z.object({
   TZS_MODE: z.enum(['dev', 'production']).default('dev'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   DATA_DIR: z.string().min(1).default('./.data'),
 
   TEMPORAL_ADDRESS: hostPort.optional(),
@@ -65,6 +66,10 @@ const envSchema = z.object({
 
   GATEWAY_HOST: z.string().min(1).default('0.0.0.0'),
   GATEWAY_PORT: port.default(3000),
+
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  WORKER_METRICS_PORT: wholeNumber(0, 65535, ' (a TCP port; 0: no metrics)').default(9464),
+  GATEWAY_METRICS_PORT: wholeNumber(0, 65535, ' (a TCP port; 0: no metrics)').default(9465),
 
   ZUORA_WEBHOOK_HMAC_HEADER: z
     .string()
@@ -109,6 +114,10 @@ export type Env = z.infer<typeof envSchema>;
 export interface Config {
   mode: Env['TZS_MODE'];
   logLevel: Env['LOG_LEVEL'];
+  /** auto: readable lines on a terminal, JSON otherwise (src/logger.ts). */
+  logFormat: Env['LOG_FORMAT'];
+  /** Prometheus endpoints (`/metrics`); port 0 turns one off. */
+  metrics: { host: string; workerPort: number; gatewayPort: number };
   dataDir: string;
   temporal: {
     /** Unset means "start the bundled dev server" (all-in-one mode). */
@@ -189,6 +198,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     mode: e.TZS_MODE,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
+    metrics: { host: e.METRICS_HOST, workerPort: e.WORKER_METRICS_PORT, gatewayPort: e.GATEWAY_METRICS_PORT },
     dataDir: e.DATA_DIR,
     temporal: {
       address: e.TEMPORAL_ADDRESS,

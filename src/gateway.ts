@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { getConfigOrExit, type Config } from './config.js';
 import { portProblem, StartupError } from './shared/startup.js';
+import { GatewayMetrics, serveMetrics } from './api/metrics.js';
 import { createGatewayApp } from './api/app.js';
 import { resolveAdminToken } from './api/admin.js';
 import { createDefaultVerifier } from './connections/default-verifier.js';
@@ -18,6 +19,8 @@ import { createClient, lazyConnection, temporalAddress } from './temporal/connec
 
 export interface RunningGateway {
   url: string;
+  /** The gateway's Prometheus endpoint, when GATEWAY_METRICS_PORT is not 0. */
+  metricsUrl?: string;
   close(): Promise<void>;
 }
 
@@ -37,9 +40,11 @@ export async function startGateway(
   const ownsConnections = !options.connections;
   const connection = lazyConnection(config);
   const client = createClient(config, connection);
+  const metrics = config.metrics.gatewayPort > 0 ? new GatewayMetrics() : undefined;
   const app = createGatewayApp({
     connection,
     log,
+    ...(metrics && { metrics }),
     admin: {
       service: connections.service,
       token: adminToken,
@@ -86,13 +91,28 @@ export async function startGateway(
       ),
     );
   }
-  const host = config.gateway.host === '0.0.0.0' ? 'localhost' : config.gateway.host;
+  let metricsServer: Server | undefined;
+  if (metrics) {
+    try {
+      metricsServer = await serveMetrics(metrics, config.metrics.host, config.metrics.gatewayPort);
+    } catch (err) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (ownsConnections) await connections.close().catch(() => undefined);
+      await connection.close().catch(() => undefined);
+      throw err;
+    }
+  }
+  const host = displayHost(config.gateway.host);
   const url = `http://${host}:${config.gateway.port}`;
   log.info({ url, temporal: temporalAddress(config) }, 'gateway listening');
   return {
     url,
+    ...(metricsServer && {
+      metricsUrl: `http://${displayHost(config.metrics.host)}:${config.metrics.gatewayPort}/metrics`,
+    }),
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
       server.closeAllConnections();
       await connection.close();
       if (ownsConnections) await connections.close();
@@ -102,7 +122,7 @@ export async function startGateway(
 
 if (isMain(import.meta.url)) {
   const config = getConfigOrExit();
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, undefined, config.logFormat);
   startGateway(config, log)
     .then((gateway) => onShutdownSignal(() => void gateway.close()))
     .catch((err: unknown) => {
@@ -113,4 +133,9 @@ if (isMain(import.meta.url)) {
       log.fatal({ err }, 'gateway failed to start');
       process.exit(1);
     });
+}
+
+/** A bind address as a URL host a person can open. */
+function displayHost(host: string): string {
+  return host === '0.0.0.0' || host === '::' ? 'localhost' : host;
 }

@@ -19,7 +19,7 @@ import { runWorker } from './worker.js';
 import { assertPortsFree, lockDataDir, StartupError, type PortNeed } from './shared/startup.js';
 
 const config = getConfigOrExit();
-const log = createLogger(config.logLevel);
+const log = createLogger(config.logLevel, undefined, config.logFormat);
 const controller = new AbortController();
 let devServer: DevServer | undefined;
 let gateway: RunningGateway | undefined;
@@ -118,6 +118,17 @@ try {
     uiUrl ? `  Web UI:      ${uiUrl}` : '  Web UI:      served by your Temporal deployment',
     `  Gateway:     ${gateway.url}  (GET /healthz, GET /readyz)`,
     `  Admin API:   ${gateway.url}/admin (bearer token; connections: npx tzs connections --help)`,
+    ...(config.metrics.workerPort > 0 || gateway.metricsUrl
+      ? [
+          `  Metrics:     ${[
+            config.metrics.workerPort > 0 &&
+              `worker http://${config.metrics.host}:${config.metrics.workerPort}/metrics`,
+            gateway.metricsUrl && `gateway ${gateway.metricsUrl}`,
+          ]
+            .filter(Boolean)
+            .join(', ')}`,
+        ]
+      : []),
     ...(demo ? demo.lines : []),
     '',
     '  Press Ctrl-C to stop.',
@@ -163,6 +174,26 @@ function portsNeeded(withDemo: boolean): PortNeed[] {
           },
         ]),
     { port: config.gateway.port, host: config.gateway.host, what: 'the gateway', envVar: 'GATEWAY_PORT' },
+    ...(config.metrics.workerPort > 0
+      ? [
+          {
+            port: config.metrics.workerPort,
+            host: config.metrics.host,
+            what: 'the worker metrics',
+            envVar: 'WORKER_METRICS_PORT',
+          },
+        ]
+      : []),
+    ...(config.metrics.gatewayPort > 0
+      ? [
+          {
+            port: config.metrics.gatewayPort,
+            host: config.metrics.host,
+            what: 'the gateway metrics',
+            envVar: 'GATEWAY_METRICS_PORT',
+          },
+        ]
+      : []),
     ...(withDemo
       ? [
           {

@@ -102,7 +102,8 @@ export async function runWorker(
   /** Ids of every connection, whose invoice sweep schedules are ensured once the worker polls. */
   connectionIds?: () => Promise<string[]>,
 ): Promise<void> {
-  installRuntime(log);
+  const { host, workerPort } = config.metrics;
+  installRuntime(log, workerPort > 0 ? { metricsBindAddress: `${host}:${workerPort}` } : {});
   let connections: Connections | undefined;
   let deps = activityDeps;
   if (!deps) {
@@ -193,7 +194,7 @@ async function ensureReconciliations(
 
 if (isMain(import.meta.url)) {
   const config = getConfigOrExit();
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, undefined, config.logFormat);
   const controller = new AbortController();
   onShutdownSignal(() => controller.abort());
   runWorker(config, log, controller.signal).catch((err: unknown) => {

@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import { createAdminRouter, type AdminDeps } from './admin.js';
 import { createWebhookRouter, type WebhookDeps } from './webhooks.js';
 import { versions } from '../shared/versions.js';
+import type { GatewayMetrics } from './metrics.js';
 
 export interface GatewayDeps {
   connection: Connection;
@@ -14,6 +15,8 @@ export interface GatewayDeps {
   admin?: Omit<AdminDeps, 'log'>;
   /** Temporal client, task queue and settings for /webhooks; without them /webhooks is not mounted. */
   webhooks?: Omit<WebhookDeps, 'log'>;
+  /** Counts and times every request (served on its own port by the gateway); none in tests that do not check it. */
+  metrics?: GatewayMetrics;
 }
 
 /**
@@ -23,6 +26,7 @@ export interface GatewayDeps {
 export function createGatewayApp(deps: GatewayDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  if (deps.metrics) app.use(deps.metrics.middleware());
   const v = versions();
 
   app.get('/healthz', (_req, res) => {
@@ -43,7 +47,14 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   });
 
   if (deps.webhooks) {
-    app.use('/webhooks', createWebhookRouter({ ...deps.webhooks, log: deps.log }));
+    app.use(
+      '/webhooks',
+      createWebhookRouter({
+        ...deps.webhooks,
+        log: deps.log,
+        ...(deps.metrics && !deps.webhooks.metrics && { metrics: deps.metrics }),
+      }),
+    );
   }
 
   if (deps.admin) {

@@ -18,6 +18,7 @@ import {
   type SyncRequest,
 } from '../temporal/start-sync.js';
 import { checkTogaiAuth, checkZuoraAuth, type AuthResult } from './webhook-auth.js';
+import type { GatewayMetrics } from './metrics.js';
 
 /**
  * Webhook routes, mounted at /webhooks: Zuora callouts and Togai events become sync workflow starts.
@@ -45,6 +46,8 @@ import { checkTogaiAuth, checkZuoraAuth, type AuthResult } from './webhook-auth.
 
 export interface WebhookDeps {
   service: ConnectionService;
+  /** Counts what each delivery did (tzs_webhook_deliveries_total); none in tests that do not check it. */
+  metrics?: GatewayMetrics;
   client: Client;
   taskQueue: string;
   settings: WebhookSettings;
@@ -218,6 +221,7 @@ export function createWebhookRouter(deps: WebhookDeps): Router {
       } else {
         // Acknowledged, not refused: a non-2xx would make Togai retry an event we will never sync.
         log.info({ connectionId: creds.connectionId, ...context }, 'Togai event type not synced: ignored');
+        deps.metrics?.webhooks.inc({ source: 'togai', flow: 'none', status: 'ignored' });
         res.status(200).json({ ignored: true, eventType: event.eventType });
         return;
       }
@@ -242,6 +246,7 @@ export function createWebhookRouter(deps: WebhookDeps): Router {
       { connectionId, flow, ...context },
       'webhook for a disabled flow: acknowledged, nothing started',
     );
+    deps.metrics?.webhooks.inc({ source: sourceOf(flow), flow, status: 'disabled' });
     res.status(200).json({ status: 'disabled', flow, connectionId, reason });
   }
 
@@ -264,14 +269,18 @@ export function createWebhookRouter(deps: WebhookDeps): Router {
         'Retry-After': '30',
       });
     }
-    log.info({ connectionId, flow: request.flow, ...context, ...result }, 'webhook accepted');
+    deps.metrics?.webhooks.inc({ source: sourceOf(request.flow), flow: request.flow, status: result.status });
+    log.info(
+      { connectionId, flow: request.flow, ...context, ...result },
+      `webhook: ${result.status} ${request.flow} ${result.workflowId}`,
+    );
     res.status(200).json(result);
   }
 
   router.use((_req, res) => {
     res.status(404).json({ error: 'not_found', message: 'No such webhook route' });
   });
-  router.use(errorHandler(log));
+  router.use(errorHandler(log, deps.metrics));
   return router;
 }
 
@@ -327,8 +336,19 @@ function parseBody<S extends z.ZodType>(req: Request, body: Buffer, schema: S): 
   return parsed.data;
 }
 
-function errorHandler(log: Logger): ErrorRequestHandler {
+/** Which sender a flow's deliveries come from: Zuora's callout (flow 1) or Togai's events. */
+function sourceOf(flow: string): 'zuora' | 'togai' {
+  return flow === FLOW.zuoraAccountToTogai ? 'zuora' : 'togai';
+}
+
+function errorHandler(log: Logger, metrics?: GatewayMetrics): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
+    const status = err instanceof HttpRefusal ? err.status : bodyErrorType(err) !== undefined ? 400 : 500;
+    metrics?.webhooks.inc({
+      source: req.path.startsWith('/zuora') ? 'zuora' : 'togai',
+      flow: 'unknown',
+      status: status === 503 ? 'unavailable' : status >= 500 ? 'error' : 'refused',
+    });
     if (err instanceof HttpRefusal) {
       if (err.status === 401 || err.status === 400) {
         log.warn(

@@ -25,7 +25,8 @@ export const OFFICIAL_ZUORA_ENDPOINTS = [
   'https://rest.ap.zuora.com',
 ] as const;
 
-export const CONNECTION_ID_PATTERN = /^conn_[a-z0-9]{1,35}$/;
+export { CONNECTION_ID_PATTERN } from '../shared/ids.js';
+import { CONNECTION_ID_PATTERN } from '../shared/ids.js';
 /** Ids become part of Temporal workflow IDs (`zuora-account:{connectionId}:{zuoraAccountId}`). */
 export const connectionIdSchema = z
   .string()

@@ -2,6 +2,7 @@ import {
   ApplicationFailure,
   continueAsNew,
   defineQuery,
+  metricMeter,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -161,5 +162,14 @@ export async function reconcileConnection(input: ReconcileConnectionInput): Prom
           : { status: 'reported-only', reason: 'not repaired automatically (see detail)' };
     }
   }
-  return reportOf(connectionId, s, 'completed');
+  const report = reportOf(connectionId, s, 'completed');
+  // The worker's /metrics: drift found per kind (an alert rule fires on any), once per run.
+  const drift = metricMeter.createCounter(
+    'tzs_drift_items',
+    'items',
+    'Drift items a reconciliation run found, by kind',
+  );
+  for (const [kind, count] of Object.entries(report.counts)) if (count > 0) drift.add(count, { kind });
+  metricMeter.createCounter('tzs_reconciliations', 'runs', 'Completed reconciliation runs').add(1);
+  return report;
 }

@@ -1,4 +1,4 @@
-import { continueAsNew, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, metricMeter, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { SweepActivities } from '../activities/sweep.js';
 import {
   emptyStartCounts,
@@ -141,6 +141,13 @@ export async function sweepTogaiInvoices(input: SweepTogaiInvoicesInput): Promis
     });
   }
 
+  // The worker's /metrics: a sweep that stops completing is what the "sweep not running" alert watches.
+  metricMeter.createCounter('tzs_sweeps', 'runs', 'Completed invoice sweeps').add(1, {
+    disabled: String(disabled !== undefined),
+  });
+  metricMeter
+    .createCounter('tzs_sweep_invoices_listed', 'invoices', 'Generated Togai invoices the sweeps listed')
+    .add(state.listed);
   return {
     connectionId,
     // With every billing flow off nothing was listed: the window stays open for when one is on.

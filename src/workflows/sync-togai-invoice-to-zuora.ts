@@ -16,7 +16,7 @@ import { syncUsage, type UsagePart } from './invoice-usage.js';
 import { ensureZuoraInvoice, type InvoicePart } from './invoice-zuora-invoice.js';
 import { PATCH } from './patches.js';
 import { checkInput } from './input.js';
-import { recordingOutcome } from './outcome.js';
+import { countInvoiceResult, recordingOutcome } from './outcome.js';
 
 const acts = proxyActivities<Activities>(togaiInvoiceToZuora.activityOptions);
 
@@ -30,7 +30,7 @@ const acts = proxyActivities<Activities>(togaiInvoiceToZuora.activityOptions);
  * in `TzsPendingUsageLines`, and synced by a later run once their mapping exists.
  */
 export async function syncTogaiInvoiceToZuora(input: SyncTogaiInvoiceInput): Promise<InvoiceSyncResult> {
-  return recordingOutcome(() => sync(input), invoiceReasonKind);
+  return recordingOutcome(() => sync(input), invoiceReasonKind, countInvoiceResult);
 }
 
 async function sync(input: SyncTogaiInvoiceInput): Promise<InvoiceSyncResult> {

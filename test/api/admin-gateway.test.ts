@@ -15,6 +15,8 @@ describe('gateway wiring of the admin API (dev mode)', () => {
     const dir = tempDir('tzs-gw-');
     const logs = capturingLogger();
     const config = loadConfig({
+      WORKER_METRICS_PORT: '0',
+      GATEWAY_METRICS_PORT: '0',
       DATA_DIR: dir.path,
       GATEWAY_HOST: '127.0.0.1',
       GATEWAY_PORT: String(await freePort()),
@@ -45,6 +47,8 @@ describe('gateway wiring of the admin API (dev mode)', () => {
     const dir = tempDir('tzs-gw-');
     try {
       const config = loadConfig({
+        WORKER_METRICS_PORT: '0',
+        GATEWAY_METRICS_PORT: '0',
         TZS_MODE: 'production',
         TZS_ENCRYPTION_KEY: Buffer.alloc(32, 5).toString('base64'),
         DATA_DIR: dir.path,
@@ -61,6 +65,8 @@ describe('gateway wiring of the admin API (dev mode)', () => {
     const sims = await startSimulatedConnection();
     const dir = tempDir('tzs-gw-');
     const config = loadConfig({
+      WORKER_METRICS_PORT: '0',
+      GATEWAY_METRICS_PORT: '0',
       DATA_DIR: dir.path,
       GATEWAY_HOST: '127.0.0.1',
       GATEWAY_PORT: String(await freePort()),

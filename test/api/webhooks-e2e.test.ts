@@ -141,6 +141,8 @@ describe('webhooks end to end: the vendor simulators call the gateway, workflows
     const { connection, setup } = await service.create(validInput({ name: 'Gateway wiring' }));
     const taskQueue = uniqueTaskQueue('webhooks-gw');
     const config = loadConfig({
+      WORKER_METRICS_PORT: '0',
+      GATEWAY_METRICS_PORT: '0',
       DATA_DIR: dir.path,
       ADMIN_TOKEN: 'admin-token-for-tests-0123456789abcdef',
       GATEWAY_HOST: '127.0.0.1',

@@ -46,8 +46,9 @@ async function launch(
   dataDir: string,
   given?: number[],
 ): Promise<{ child: ChildProcess; output: () => string; ports: number[] }> {
-  const ports = given ?? (await Promise.all(Array.from({ length: 7 }, () => freePort())));
-  const [grpc, ui, gw, demoZuora, demoTogai, devHttp, devMetrics] = ports.map(String);
+  const ports = given ?? (await Promise.all(Array.from({ length: 9 }, () => freePort())));
+  const [grpc, ui, gw, demoZuora, demoTogai, devHttp, devMetrics, workerMetrics, gatewayMetrics] =
+    ports.map(String);
   let output = '';
   const child = spawn(process.execPath, [startScript], {
     env: {
@@ -62,6 +63,8 @@ async function launch(
       DEMO_TOGAI_PORT: demoTogai,
       TEMPORAL_DEV_HTTP_PORT: devHttp,
       TEMPORAL_DEV_METRICS_PORT: devMetrics,
+      WORKER_METRICS_PORT: workerMetrics,
+      GATEWAY_METRICS_PORT: gatewayMetrics,
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -133,6 +136,40 @@ describe('npm start (all-in-one mode)', function () {
       return zuora.accounts.some((a) => a.name.startsWith('Togai Co '));
     }, 'the Togai account synced to Zuora');
 
+    // /metrics after those syncs: the worker's (SDK runtime and the service's own counters) and the
+    // gateway's (requests, what each webhook did).
+    const [workerMetrics, gatewayMetrics] = [launched.ports[7], launched.ports[8]];
+    assert.match(
+      out(),
+      new RegExp(
+        `Metrics:\\s+worker http://127\\.0\\.0\\.1:${workerMetrics}/metrics, gateway http://127\\.0\\.0\\.1:${gatewayMetrics}/metrics`,
+      ),
+    );
+    const gatewayText = await (await fetch(`http://127.0.0.1:${gatewayMetrics}/metrics`)).text();
+    assert.match(
+      gatewayText,
+      /^tzs_webhook_deliveries_total\{source="zuora",flow="syncZuoraAccountToTogai",status="started"\} [1-9]/m,
+    );
+    assert.match(
+      gatewayText,
+      /^tzs_webhook_deliveries_total\{source="togai",flow="syncTogaiAccountToZuora",status="started"\} [1-9]/m,
+    );
+    assert.match(
+      gatewayText,
+      /^tzs_gateway_requests_total\{route="\/webhooks\/zuora",method="POST",status="200"\} [1-9]/m,
+    );
+    let workerText = '';
+    await waitForAsync(async () => {
+      workerText = await (await fetch(`http://127.0.0.1:${workerMetrics}/metrics`)).text();
+      return /tzs_syncs_total\{[^}]*outcome="created"/.test(workerText);
+    }, 'the sync counters on the worker /metrics');
+    assert.match(workerText, /^tzs_syncs_total\{[^}]*flow="syncZuoraAccountToTogai"[^}]*\} [1-9]/m);
+    assert.match(
+      workerText,
+      /^temporal_workflow_completed_total\{/m,
+      'the SDK runtime metrics are exported too',
+    );
+
     // Persistence: the dev server writes to DATA_DIR/temporal.db (WAL mode adds a -wal file).
     assert.ok(existsSync(join(dataDir, 'temporal.db')));
     const serverPid = Number(await readFile(join(dataDir, 'temporal.pid'), 'utf8'));
@@ -182,7 +219,7 @@ describe('npm start (all-in-one mode)', function () {
     await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
     try {
       const port = (taken.address() as AddressInfo).port;
-      const ports = await Promise.all(Array.from({ length: 7 }, () => freePort()));
+      const ports = await Promise.all(Array.from({ length: 9 }, () => freePort()));
       ports[2] = port;
       const launched = await launch(dir, ports);
       await waitFor(() => launched.child.exitCode !== null, 60_000, 'the start to exit');

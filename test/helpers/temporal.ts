@@ -9,8 +9,14 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createWorker, PRODUCTION_WORKFLOWS_PATH } from '../../src/worker.js';
 import { testEnv } from '../hooks.js';
 
+/** A config for in-process tests: no /metrics listeners (tests that check them give their own ports). */
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ LOG_LEVEL: 'silent', ...overrides });
+  return loadConfig({
+    LOG_LEVEL: 'silent',
+    WORKER_METRICS_PORT: '0',
+    GATEWAY_METRICS_PORT: '0',
+    ...overrides,
+  });
 }
 
 /** A task queue of its own per test, so workers of different tests never steal each other's tasks. */
