@@ -14,6 +14,7 @@ import { onShutdownSignal } from './shared/process.js';
 import { versions } from './shared/versions.js';
 import { ensureTemporalCli } from './devtools/temporal-cli.js';
 import { startDevServer, type DevServer } from './devtools/dev-server.js';
+import { dataConverterFor } from './temporal/codec.js';
 import { ensureInvoiceSweepScheduleFor } from './temporal/schedules.js';
 import { runWorker } from './worker.js';
 
@@ -86,8 +87,8 @@ try {
     demo = await startDemo(config, connections.service, log, gateway.url);
     // The worker ensured the schedules of the connections it found; the demo's may be new.
     const demoId = demo.connectionId;
-    await ensureInvoiceSweepScheduleFor(config, demoId).catch((err: unknown) =>
-      log.warn({ err, connectionId: demoId }, 'invoice sweep schedule not ensured'),
+    await ensureInvoiceSweepScheduleFor(config, demoId, dataConverterFor(connections.keyring)).catch(
+      (err: unknown) => log.warn({ err, connectionId: demoId }, 'invoice sweep schedule not ensured'),
     );
   }
 

@@ -7,6 +7,7 @@ import {
   type Client,
   type ScheduleDescription,
 } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import type { Config } from '../config.js';
 import { invoiceSweep, type SweepTogaiInvoicesInput } from '../flows/index.js';
 import { SA } from '../shared/search-attributes.js';
@@ -117,14 +118,18 @@ export async function deleteInvoiceSweepSchedule(
   }
 }
 
-/** For code without a Temporal client at hand (the CLI): deletes one connection's sweep schedule. */
+/**
+ * For code without a Temporal client at hand (the CLI): deletes one connection's sweep schedule.
+ * `dataConverter`: the service's (src/temporal/codec.ts), like every client's.
+ */
 export async function deleteInvoiceSweepScheduleFor(
   config: Config,
   connectionId: string,
+  dataConverter: DataConverter,
 ): Promise<'deleted' | 'absent'> {
   const connection = await Connection.connect({ address: temporalAddress(config), connectTimeout: '5s' });
   try {
-    return await deleteInvoiceSweepSchedule(createClient(config, connection), connectionId);
+    return await deleteInvoiceSweepSchedule(createClient(config, connection, dataConverter), connectionId);
   } finally {
     await connection.close();
   }
@@ -141,15 +146,17 @@ export function sweepScheduleSettings(config: Config): Omit<InvoiceSweepSchedule
 
 /**
  * For code without a Temporal client at hand (a connection just created, demo mode): ensures the
- * connection's sweep schedule over a connection of its own, closed afterwards.
+ * connection's sweep schedule over a connection of its own, closed afterwards. The schedule's
+ * action input is encrypted with `dataConverter` (src/temporal/codec.ts).
  */
 export async function ensureInvoiceSweepScheduleFor(
   config: Config,
   connectionId: string,
+  dataConverter: DataConverter,
 ): Promise<EnsureScheduleOutcome> {
   const connection = await Connection.connect({ address: temporalAddress(config) });
   try {
-    return await ensureInvoiceSweepSchedule(createClient(config, connection), {
+    return await ensureInvoiceSweepSchedule(createClient(config, connection, dataConverter), {
       ...sweepScheduleSettings(config),
       connectionId,
     });
