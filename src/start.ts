@@ -5,6 +5,7 @@
  * (src/demo.ts). Ctrl-C drains the worker, closes the gateway and stops the dev server.
  */
 import { getConfig } from './config.js';
+import { startCodecServer, type RunningCodecServer } from './api/codec-server.js';
 import { createDefaultVerifier } from './connections/default-verifier.js';
 import { openConnections, type Connections } from './connections/open.js';
 import { shouldRunDemo, startDemo, type Demo } from './demo.js';
@@ -23,6 +24,7 @@ const log = createLogger(config.logLevel);
 const controller = new AbortController();
 let devServer: DevServer | undefined;
 let gateway: RunningGateway | undefined;
+let codecServer: RunningCodecServer | undefined;
 let connections: Connections | undefined;
 let demo: Demo | undefined;
 let stopping = false;
@@ -33,6 +35,7 @@ async function shutdown(code: number): Promise<never> {
     controller.abort();
     await demo?.close();
     await gateway?.close().catch((err: unknown) => log.warn({ err }, 'gateway close failed'));
+    await codecServer?.close().catch((err: unknown) => log.warn({ err }, 'codec server close failed'));
     await workerDone?.catch(() => undefined);
     await connections?.close().catch((err: unknown) => log.warn({ err }, 'connection store close failed'));
     await devServer?.stop().catch((err: unknown) => log.warn({ err }, 'dev server stop failed'));
@@ -48,6 +51,8 @@ onShutdownSignal((signal) => {
 
 try {
   let uiUrl: string | undefined;
+  // Before the dev server: its Web UI is pointed at the codec server (--ui-codec-endpoint).
+  codecServer = await startCodecServer(config, log);
   if (!config.temporal.address) {
     const cli = await ensureTemporalCli({ cliPath: config.temporal.cliPath, log: (l) => log.info(l) });
     log.info({ cli: cli.path, source: cli.source }, cli.versionLine);
@@ -57,6 +62,7 @@ try {
       namespace: config.temporal.namespace,
       port: config.temporal.devPort,
       uiPort: config.temporal.uiPort,
+      codecEndpoint: config.codecServer.publicUrl,
       log,
     });
     uiUrl = devServer.uiUrl;
@@ -99,6 +105,7 @@ try {
     uiUrl ? `  Web UI:      ${uiUrl}` : '  Web UI:      served by your Temporal deployment',
     `  Gateway:     ${gateway.url}  (GET /healthz, GET /readyz)`,
     `  Admin API:   ${gateway.url}/admin (bearer token; connections: npx tzs connections --help)`,
+    `  Codec:       ${config.codecServer.publicUrl} (payloads are encrypted; to read them in the Web UI sign in at ${config.codecServer.publicUrl}/login, see README "Reading encrypted payloads")`,
     ...(demo
       ? [
           '',

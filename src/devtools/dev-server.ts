@@ -19,6 +19,8 @@ export interface DevServerOptions {
   port: number;
   uiPort: number;
   ip?: string;
+  /** The codec server the Web UI decodes payloads with (`--ui-codec-endpoint`). */
+  codecEndpoint?: string;
   log: Logger;
 }
 
@@ -97,6 +99,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     '--log-level',
     'warn',
     ...searchAttributeCliArgs(),
+    ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
   ];
   options.log.info({ cli: options.cliPath, args }, 'starting Temporal dev server');
   const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });

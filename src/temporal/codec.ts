@@ -84,12 +84,13 @@ export class EncryptionCodec implements PayloadCodec {
     return new EncryptionCodec(currentId, keys);
   }
 
+  // A failure is a rejected promise, as callers of a PayloadCodec expect, never a synchronous throw.
   encode(payloads: Payload[]): Promise<Payload[]> {
-    return Promise.resolve(payloads.map((p) => this.encodeOne(p)));
+    return new Promise((resolve) => resolve(payloads.map((p) => this.encodeOne(p))));
   }
 
   decode(payloads: Payload[]): Promise<Payload[]> {
-    return Promise.resolve(payloads.map((p) => this.decodeOne(p)));
+    return new Promise((resolve) => resolve(payloads.map((p) => this.decodeOne(p))));
   }
 
   private encodeOne(payload: Payload): Payload {
