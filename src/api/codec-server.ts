@@ -69,8 +69,8 @@ export function payloadFromJson(p: PayloadJson, index: number): Payload {
 
 /** SDK payload → protobuf JSON (standard base64). */
 export function payloadToJson(p: Payload): { metadata: Record<string, string>; data: string } {
-  const b64 = (u: Uint8Array | null | undefined): string =>
-    u ? Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('base64') : '';
+  // A decoded protobuf message may hold an empty plain array for an absent bytes field: copy.
+  const b64 = (u: Uint8Array | null | undefined): string => (u ? Buffer.from(u).toString('base64') : '');
   const metadata: Record<string, string> = {};
   for (const [k, v] of Object.entries(p.metadata ?? {})) metadata[k] = b64(v);
   return { metadata, data: b64(p.data) };
