@@ -105,7 +105,7 @@ try {
     uiUrl ? `  Web UI:      ${uiUrl}` : '  Web UI:      served by your Temporal deployment',
     `  Gateway:     ${gateway.url}  (GET /healthz, GET /readyz)`,
     `  Admin API:   ${gateway.url}/admin (bearer token; connections: npx tzs connections --help)`,
-    `  Codec:       ${config.codecServer.publicUrl} (payloads are encrypted; to read them in the Web UI sign in at ${config.codecServer.publicUrl}/login, see README "Reading encrypted payloads")`,
+    `  Codec:       ${config.codecServer.publicUrl} (decodes the encrypted payloads; Web UI: sign in at ${config.codecServer.publicUrl}/login, README "Customer data in Temporal")`,
     ...(demo
       ? [
           '',

@@ -160,8 +160,8 @@ export function createCodecServerApp(deps: CodecServerDeps): Express {
         page(
           'Signed in',
           '<p>This browser now sends the codec server token to this server. In the Web UI, the Codec Server ' +
-            'settings must have “Include cross-origin credentials” ticked (README: “Reading encrypted ' +
-            'payloads”). You can close this tab.</p>',
+            'settings must have “Include cross-origin credentials” ticked (README: “Customer data in ' +
+            'Temporal”). You can close this tab.</p>',
         ),
       );
   });

@@ -45,7 +45,8 @@ async function launch(
   dataDir: string,
 ): Promise<{ child: ChildProcess; output: () => string; ports: number[] }> {
   const ports = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
-  const [grpc, ui, gw, demoZuora, demoTogai] = ports.map(String);
+  ports.push(await freePort());
+  const [grpc, ui, gw, demoZuora, demoTogai, codec] = ports.map(String);
   let output = '';
   const child = spawn(process.execPath, [startScript], {
     env: {
@@ -58,6 +59,7 @@ async function launch(
       GATEWAY_HOST: '127.0.0.1',
       DEMO_ZUORA_PORT: demoZuora,
       DEMO_TOGAI_PORT: demoTogai,
+      CODEC_SERVER_PORT: codec,
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -121,6 +123,21 @@ describe('npm start (all-in-one mode)', function () {
         .parse(await (await fetch(`${zuoraSim}/__admin/state`)).json());
       return zuora.accounts.some((a) => a.name === 'Demo Togai Co');
     }, 'the Togai account synced to Zuora');
+
+    // The codec server runs, with the dev token, and the dev server's Web UI is pointed at it.
+    const codecUrl = `http://localhost:${launched.ports[5]}`;
+    assert.match(out(), new RegExp(`Codec:\\s+${codecUrl}`));
+    const token = (await readFile(join(dataDir, 'codec-token'), 'utf8')).trim();
+    const decode = (headers: Record<string, string>) =>
+      fetch(`http://127.0.0.1:${launched.ports[5]}/decode`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ payloads: [] }),
+      });
+    assert.equal((await decode({})).status, 401);
+    assert.equal((await decode({ authorization: `Bearer ${token}` })).status, 200);
+    const uiSettings = JSON.stringify(await (await fetch(`http://127.0.0.1:${ui}/api/v1/settings`)).json());
+    assert.ok(uiSettings.includes(codecUrl), `the Web UI's codec endpoint: ${uiSettings}`);
 
     // Persistence: the dev server writes to DATA_DIR/temporal.db (WAL mode adds a -wal file).
     assert.ok(existsSync(join(dataDir, 'temporal.db')));

@@ -117,7 +117,7 @@ describe('Customer data encrypted in Temporal history (real flows, real Temporal
     if (!value || typeof value !== 'object' || value instanceof Uint8Array) return out;
     const o = value as Record<string, unknown>;
     if (o['data'] instanceof Uint8Array && o['metadata'] && typeof o['metadata'] === 'object') {
-      out.push({ payload: o as Payload, sa: underSearchAttributes, path });
+      out.push({ payload: o, sa: underSearchAttributes, path });
       return out;
     }
     for (const [k, v] of Object.entries(o)) {
