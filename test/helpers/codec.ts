@@ -12,12 +12,30 @@ export const FIXTURE_KEY: KeyMaterial = {
   key: Buffer.from('/aIQnprfS8/jCzcEHHCGCggD+GE8uNusRGtemIUJupk=', 'base64'),
 };
 
+/** The current key of every test keyring: random per run, or the fixture key while recording. */
+const TEST_KEY: KeyMaterial = process.env['RECORD_HISTORIES']
+  ? FIXTURE_KEY
+  : { id: 'test', key: randomBytes(32) };
+const RETIRED: KeyMaterial[] = TEST_KEY === FIXTURE_KEY ? [] : [FIXTURE_KEY];
+
 /**
  * The payload codec every test client and worker uses (the root hook's client, `withWorker`, the
- * time-skipping environment), so the whole suite runs with payloads encrypted as in production:
- * one random key per run under the id `test`, or the fixture key while recording histories.
+ * time-skipping environment), so the whole suite runs with payloads encrypted as in production.
  */
-export const TEST_KEYRING = process.env['RECORD_HISTORIES']
-  ? new Keyring(FIXTURE_KEY)
-  : new Keyring({ id: 'test', key: randomBytes(32) }, [FIXTURE_KEY]);
+export const TEST_KEYRING = new Keyring(TEST_KEY, RETIRED);
 export const testDataConverter = dataConverterFor(TEST_KEYRING);
+
+/**
+ * The same keys as environment variables, for processes and configs that load their keyring from
+ * the environment (a spawned `tzs`, `startGateway` from a config) and share the suite's Temporal:
+ * what they write, the suite's workers read, and the other way round.
+ */
+export function testKeyEnv(): Record<string, string> {
+  return {
+    TZS_ENCRYPTION_KEY: TEST_KEY.key.toString('base64'),
+    TZS_ENCRYPTION_KEY_ID: TEST_KEY.id,
+    ...(RETIRED.length > 0 && {
+      TZS_ENCRYPTION_OLD_KEYS: RETIRED.map((k) => `${k.id}:${k.key.toString('base64')}`).join(','),
+    }),
+  };
+}
