@@ -16,6 +16,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dataConverterFor } from '../src/temporal/codec.js';
 import { Client, Connection, ScheduleOverlapPolicy } from '@temporalio/client';
 import { Command } from 'commander';
 import { DEFAULT_API_TOKEN, startTogaiSimulator } from '@togai-zuora-sync/simulators/togai';
@@ -111,7 +112,6 @@ async function main(): Promise<void> {
     }
     const clientConnection = await Connection.connect({ address });
     register(() => clientConnection.close());
-    const client = new Client({ connection: clientConnection });
 
     // Simulators at their default limits, a fixed latency on every call
     const latency = [{ latencyMs: LATENCY }];
@@ -134,6 +134,11 @@ async function main(): Promise<void> {
     };
     const config = loadConfig(env);
     const connections = await openConnections(config, log, createDefaultVerifier());
+    // The workers' and gateways' keyring (the same DATA_DIR or key): payloads are encrypted alike.
+    const client = new Client({
+      connection: clientConnection,
+      dataConverter: dataConverterFor(connections.keyring),
+    });
     const { connection, setup } = await connections.service.create({
       name: 'Bench',
       zuora: {

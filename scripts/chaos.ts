@@ -19,6 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { dataConverterFor } from '../src/temporal/codec.js';
 import { Client, Connection } from '@temporalio/client';
 import { Command } from 'commander';
 import pg from 'pg';
@@ -136,7 +137,6 @@ async function main(): Promise<void> {
     register(() => server?.stop() ?? Promise.resolve());
     const clientConnection = await Connection.connect({ address });
     register(() => clientConnection.close());
-    const client = new Client({ connection: clientConnection });
 
     const zuora = await startZuoraSimulator({});
     const togai = await startTogaiSimulator({ webhookRetry: { maxAttempts: 10, retryBaseMs: 1000 } });
@@ -161,6 +161,11 @@ async function main(): Promise<void> {
     delete env['DATABASE_SCHEMA'];
     if (opts.databaseUrl) Object.assign(env, { DATABASE_URL: opts.databaseUrl, DATABASE_SCHEMA: schema });
     const connections = await openConnections(loadConfig(env), log, createDefaultVerifier());
+    // The workers' and gateways' keyring (the same DATA_DIR or key): payloads are encrypted alike.
+    const client = new Client({
+      connection: clientConnection,
+      dataConverter: dataConverterFor(connections.keyring),
+    });
     const { connection, setup } = await connections.service.create({
       name: 'Chaos',
       zuora: {

@@ -44,6 +44,33 @@ function parseOldKeys(raw: string, ctx: z.RefinementCtx): { id: string; key: str
   return keys;
 }
 
+/** `https://ui.example.com,http://localhost:8233`: the Web UI origins the codec server answers (CORS). */
+function parseOrigins(raw: string, ctx: z.RefinementCtx): string[] {
+  const origins: string[] = [];
+  for (const entry of raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    let origin: string | undefined;
+    try {
+      const url = new URL(entry);
+      if ((url.protocol === 'http:' || url.protocol === 'https:') && url.origin === entry.replace(/\/+$/, ''))
+        origin = url.origin;
+    } catch {
+      origin = undefined;
+    }
+    if (!origin) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${entry}" is not an origin (scheme://host[:port], no path)`,
+      });
+      continue;
+    }
+    origins.push(origin);
+  }
+  return origins;
+}
+
 const envSchema = z.object({
   TZS_MODE: z.enum(['dev', 'production']).default('dev'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -100,6 +127,16 @@ const envSchema = z.object({
     .string()
     .transform((s, ctx) => parseOldKeys(s, ctx))
     .optional(),
+  CODEC_SERVER_HOST: z.string().min(1).default('127.0.0.1'),
+  CODEC_SERVER_PORT: port.default(8081),
+  CODEC_SERVER_TOKEN: z.string().min(24, 'CODEC_SERVER_TOKEN must be at least 24 characters').optional(),
+  CODEC_SERVER_ORIGINS: z
+    .string()
+    .transform((s, ctx) => parseOrigins(s, ctx))
+    .optional(),
+  CODEC_SERVER_PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'expected an http(s) URL, e.g. https://codec.example.com' })
+    .optional(),
   DATABASE_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: 'expected postgres://user:password@host:port/database' })
     .optional(),
@@ -150,6 +187,19 @@ export interface Config {
     keyId: string;
     /** Retired keys, for decrypting rows not yet re-encrypted. */
     oldKeys: { id: string; key: string }[];
+  };
+  /**
+   * The codec server (src/api/codec-server.ts): decodes payloads for the Web UI and the temporal CLI.
+   * `token` unset is only allowed in dev mode (a token is generated under DATA_DIR).
+   */
+  codecServer: {
+    host: string;
+    port: number;
+    token: string | undefined;
+    /** Web UI origins allowed by CORS; default the dev server's UI (localhost and 127.0.0.1). */
+    origins: string[];
+    /** The URL browsers and the CLI use (`--ui-codec-endpoint`, `--codec-endpoint`). */
+    publicUrl: string;
   };
   database: {
     /** Unset: SQLite under DATA_DIR. Set: PostgreSQL, shared by replicas. */
@@ -238,6 +288,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       key: e.TZS_ENCRYPTION_KEY,
       keyId: e.TZS_ENCRYPTION_KEY_ID,
       oldKeys: e.TZS_ENCRYPTION_OLD_KEYS ?? [],
+    },
+    codecServer: {
+      host: e.CODEC_SERVER_HOST,
+      port: e.CODEC_SERVER_PORT,
+      token: e.CODEC_SERVER_TOKEN,
+      origins: e.CODEC_SERVER_ORIGINS ?? [
+        `http://localhost:${e.TEMPORAL_UI_PORT}`,
+        `http://127.0.0.1:${e.TEMPORAL_UI_PORT}`,
+      ],
+      publicUrl: (e.CODEC_SERVER_PUBLIC_URL ?? `http://localhost:${e.CODEC_SERVER_PORT}`).replace(/\/+$/, ''),
     },
     database: { url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA },
   };

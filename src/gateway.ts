@@ -15,6 +15,7 @@ import {
   ensureReconciliationSchedule,
   sweepScheduleSettings,
 } from './temporal/schedules.js';
+import { dataConverterFor } from './temporal/codec.js';
 import { createClient, lazyConnection, temporalAddress } from './temporal/connection.js';
 
 export interface RunningGateway {
@@ -39,7 +40,8 @@ export async function startGateway(
   const connections = options.connections ?? (await openConnections(config, log, createDefaultVerifier()));
   const ownsConnections = !options.connections;
   const connection = lazyConnection(config);
-  const client = createClient(config, connection);
+  // The same keyring as the connection store's: webhook inputs are encrypted before they reach Temporal.
+  const client = createClient(config, connection, dataConverterFor(connections.keyring));
   const metrics = config.metrics.gatewayPort > 0 ? new GatewayMetrics() : undefined;
   const app = createGatewayApp({
     connection,

@@ -5,6 +5,7 @@
  * (src/demo.ts). Ctrl-C drains the worker, closes the gateway and stops the dev server.
  */
 import { getConfigOrExit } from './config.js';
+import { startCodecServer, type RunningCodecServer } from './api/codec-server.js';
 import { createDefaultVerifier } from './connections/default-verifier.js';
 import { openConnections, type Connections } from './connections/open.js';
 import { shouldRunDemo, startDemo, type Demo } from './demo.js';
@@ -14,6 +15,7 @@ import { onShutdownSignal } from './shared/process.js';
 import { versions } from './shared/versions.js';
 import { ensureTemporalCli } from './devtools/temporal-cli.js';
 import { devServerPidFile, reapStaleServer, startDevServer, type DevServer } from './devtools/dev-server.js';
+import { dataConverterFor } from './temporal/codec.js';
 import { ensureInvoiceSweepScheduleFor, ensureReconciliationScheduleFor } from './temporal/schedules.js';
 import { runWorker } from './worker.js';
 import { assertPortsFree, lockDataDir, StartupError, type PortNeed } from './shared/startup.js';
@@ -23,6 +25,7 @@ const log = createLogger(config.logLevel, undefined, config.logFormat);
 const controller = new AbortController();
 let devServer: DevServer | undefined;
 let gateway: RunningGateway | undefined;
+let codecServer: RunningCodecServer | undefined;
 let connections: Connections | undefined;
 let demo: Demo | undefined;
 let releaseLock: (() => Promise<void>) | undefined;
@@ -34,6 +37,7 @@ async function shutdown(code: number): Promise<never> {
     controller.abort();
     await demo?.close();
     await gateway?.close().catch((err: unknown) => log.warn({ err }, 'gateway close failed'));
+    await codecServer?.close().catch((err: unknown) => log.warn({ err }, 'codec server close failed'));
     await workerDone?.catch(() => undefined);
     await connections?.close().catch((err: unknown) => log.warn({ err }, 'connection store close failed'));
     await devServer?.stop().catch((err: unknown) => log.warn({ err }, 'dev server stop failed'));
@@ -62,6 +66,8 @@ try {
   await assertPortsFree(portsNeeded(runDemo));
 
   let uiUrl: string | undefined;
+  // Before the dev server: its Web UI is pointed at the codec server (--ui-codec-endpoint).
+  codecServer = await startCodecServer(config, log);
   if (!config.temporal.address) {
     const cli = await ensureTemporalCli({ cliPath: config.temporal.cliPath, log: (l) => log.info(l) });
     log.info({ cli: cli.path, source: cli.source }, cli.versionLine);
@@ -73,6 +79,7 @@ try {
       uiPort: config.temporal.uiPort,
       httpPort: config.temporal.devHttpPort,
       metricsPort: config.temporal.devMetricsPort,
+      codecEndpoint: config.codecServer.publicUrl,
       log,
     });
     uiUrl = devServer.uiUrl;
@@ -102,13 +109,16 @@ try {
     demo = await startDemo(config, connections.service, log, gateway.url);
     // The worker ensured the schedules of the connections it found; the demo's may be new.
     const demoId = demo.connectionId;
-    await ensureInvoiceSweepScheduleFor(config, demoId).catch((err: unknown) =>
-      log.warn({ err, connectionId: demoId }, 'invoice sweep schedule not ensured'),
+    await ensureInvoiceSweepScheduleFor(config, demoId, dataConverterFor(connections.keyring)).catch(
+      (err: unknown) => log.warn({ err, connectionId: demoId }, 'invoice sweep schedule not ensured'),
     );
     const { settings } = await connections.service.resolve(demoId);
-    await ensureReconciliationScheduleFor(config, demoId, settings.reconciliation.everyHours).catch(
-      (err: unknown) => log.warn({ err, connectionId: demoId }, 'reconciliation schedule not ensured'),
-    );
+    await ensureReconciliationScheduleFor(
+      config,
+      demoId,
+      settings.reconciliation.everyHours,
+      dataConverterFor(connections.keyring),
+    ).catch((err: unknown) => log.warn({ err, connectionId: demoId }, 'reconciliation schedule not ensured'));
   }
 
   const lines = [
@@ -118,6 +128,7 @@ try {
     uiUrl ? `  Web UI:      ${uiUrl}` : '  Web UI:      served by your Temporal deployment',
     `  Gateway:     ${gateway.url}  (GET /healthz, GET /readyz)`,
     `  Admin API:   ${gateway.url}/admin (bearer token; connections: npx tzs connections --help)`,
+    `  Codec:       ${config.codecServer.publicUrl} (decodes the encrypted payloads; Web UI: sign in at ${config.codecServer.publicUrl}/login, README "Customer data in Temporal")`,
     ...(config.metrics.workerPort > 0 || gateway.metricsUrl
       ? [
           `  Metrics:     ${[

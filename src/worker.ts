@@ -2,6 +2,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { getConfigOrExit, type Config } from './config.js';
 import { createActivities, type ActivityDeps } from './activities/index.js';
@@ -9,6 +10,7 @@ import { createDefaultVerifier } from './connections/default-verifier.js';
 import { openConnections, type Connections } from './connections/open.js';
 import { createLogger, type Logger } from './logger.js';
 import { isMain, onShutdownSignal } from './shared/process.js';
+import { temporalDataConverter } from './temporal/codec.js';
 import { createClient, temporalAddress } from './temporal/connection.js';
 import { installRuntime } from './temporal/runtime.js';
 import {
@@ -54,6 +56,12 @@ export function prebuiltWorkflowBundle(): { codePath: string } | undefined {
 export interface CreateWorkerOptions {
   config: Config;
   connection: NativeConnection;
+  /**
+   * The service's payload codec (`dataConverterFor(keyring)`, src/temporal/codec.ts). Required: a
+   * worker without it would write activity results and workflow results in clear text. Codecs run
+   * outside the workflow sandbox; the workflow bundle does not depend on it.
+   */
+  dataConverter: DataConverter;
   activities?: object;
   /** Builds the production activities (`createActivities`) when `activities` is not given. */
   activityDeps?: ActivityDeps;
@@ -69,6 +77,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
   return Worker.create({
     connection: options.connection,
     namespace: config.temporal.namespace,
+    dataConverter: options.dataConverter,
     taskQueue: options.taskQueue ?? config.temporal.taskQueue,
     ...workflowCode(options),
     activities: options.activities ?? (options.activityDeps ? createActivities(options.activityDeps) : {}),
@@ -112,19 +121,26 @@ export async function runWorker(
     const service = connections.service;
     connectionIds ??= async () => (await service.list()).map((c) => c.id);
   }
+  // Before connecting: a process without the key must fail here, never run with clear payloads.
+  const dataConverter = temporalDataConverter(config, log);
   let connection: NativeConnection | undefined;
   let clientConnection: Connection | undefined;
   try {
     connection = await NativeConnection.connect({ address: temporalAddress(config) });
     // The sweep's activities start syncs and the schedules are ensured through a client connection.
     clientConnection = await Connection.connect({ address: temporalAddress(config) });
-    const client = createClient(config, clientConnection);
+    const client = createClient(config, clientConnection, dataConverter);
     const startSync = {
       client,
       taskQueue: config.temporal.taskQueue,
       timeoutMs: config.webhooks.temporalTimeoutMs,
     };
-    const worker = await createWorker({ config, connection, activityDeps: { ...deps, startSync } });
+    const worker = await createWorker({
+      config,
+      connection,
+      dataConverter,
+      activityDeps: { ...deps, startSync },
+    });
     // A stop requested while the bundle was being built: never start polling.
     if (signal.aborted) return;
     signal.addEventListener('abort', () => worker.shutdown(), { once: true });

@@ -7,6 +7,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../src/config.js';
 import { ensureTemporalCli, TemporalCliUnavailableError } from '../src/devtools/temporal-cli.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../src/shared/search-attributes.js';
+import { testDataConverter } from './helpers/codec.js';
 import { teardownTimeSkipping } from './helpers/time-skipping.js';
 
 let env: TestWorkflowEnvironment | undefined;
@@ -46,6 +47,8 @@ export const mochaHooks = {
       }),
     });
     env = await TestWorkflowEnvironment.createLocal({
+      // Payloads encrypted as in production (test/helpers/codec.ts): every test exercises the codec.
+      client: { dataConverter: testDataConverter },
       server: {
         executable: await executable(),
         searchAttributes: ALL_SEARCH_ATTRIBUTES,

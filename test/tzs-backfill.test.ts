@@ -10,6 +10,7 @@ import { tempDir } from './connections/helpers.js';
 import { post } from './helpers/billing.js';
 import { startSimulatedConnection, type SimulatedConnection } from './helpers/simulators.js';
 import { bundleFor, testConfig, uniqueTaskQueue } from './helpers/temporal.js';
+import { testDataConverter, testKeyEnv } from './helpers/codec.js';
 import { testEnv } from './hooks.js';
 
 const CLI = fileURLToPath(new URL('../src/tzs/main.js', import.meta.url));
@@ -34,6 +35,7 @@ describe('tzs backfill (spawned CLI, real Temporal, a real worker, both simulato
     worker = await createWorker({
       config: testConfig(),
       connection: testEnv().nativeConnection,
+      dataConverter: testDataConverter,
       taskQueue,
       workflowBundle: await bundleFor(PRODUCTION_WORKFLOWS_PATH),
       activities: createActivities({
@@ -56,6 +58,8 @@ describe('tzs backfill (spawned CLI, real Temporal, a real worker, both simulato
       DATA_DIR: dir.path,
       LOG_LEVEL: 'warn',
       TEMPORAL_ADDRESS: testEnv().address,
+      // The suite's keys: the payloads this process writes, the suite's client reads (and back).
+      ...testKeyEnv(),
       TEMPORAL_TASK_QUEUE: taskQueue,
     };
     return new Promise((resolve, reject) => {

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { SecretDecryptionError } from './errors.js';
 
 /**
@@ -75,6 +75,20 @@ export class Keyring {
         `stored secrets failed authentication with key id "${keyId}" (wrong key, or the row was altered)`,
       );
     }
+  }
+
+  /**
+   * Keys for another purpose, derived from every key of the ring with HKDF-SHA256 (RFC 5869; no
+   * salt, `info` names the purpose), under the same ids: the raw keys never serve two purposes,
+   * and rotating TZS_ENCRYPTION_KEY rotates the derived keys with it. Each derived key is 32 bytes.
+   * Used by the Temporal payload codec (src/temporal/codec.ts).
+   */
+  derive(info: string): { currentId: string; keys: ReadonlyMap<string, Buffer> } {
+    const keys = new Map<string, Buffer>();
+    for (const [id, key] of this.byId) {
+      keys.set(id, Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), Buffer.from(info, 'utf8'), 32)));
+    }
+    return { currentId: this.current.id, keys };
   }
 
   /** The key id a blob was written with, to find rows still on a retired key. */

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { Config } from '../config.js';
@@ -15,12 +16,24 @@ export function devKeyFilePath(config: Config): string {
   return resolve(join(config.dataDir, 'encryption-key.json'));
 }
 
+/** Thrown when a process that must not create keys finds none (see `loadKeyring`'s `create`). */
+export class KeyringUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KeyringUnavailableError';
+  }
+}
+
 /**
  * The keyring from TZS_ENCRYPTION_KEY (+ retired keys). In dev mode without a key, a local key
  * file under DATA_DIR is used (created on first start). Production without a key never gets here:
  * loadConfig refuses it.
+ *
+ * `create: false` (the CLI, scripts) never creates the dev key file: a process started from
+ * another directory would otherwise make a key of its own and write data nobody else can read.
+ * It throws KeyringUnavailableError naming the path and what to set instead.
  */
-export function loadKeyring(config: Config, log: Logger): Keyring {
+export function loadKeyring(config: Config, log: Logger, options: { create?: boolean } = {}): Keyring {
   const retired = config.encryption.oldKeys.map((k) => ({ id: k.id, key: Buffer.from(k.key, 'base64') }));
   if (config.encryption.key) {
     return new Keyring(
@@ -32,6 +45,12 @@ export function loadKeyring(config: Config, log: Logger): Keyring {
     throw new Error('TZS_ENCRYPTION_KEY is required outside dev mode');
   }
   const path = devKeyFilePath(config);
+  if (options.create === false && !existsSync(path)) {
+    throw new KeyringUnavailableError(
+      `no encryption key: TZS_ENCRYPTION_KEY is unset and there is no dev key file at ${path}. ` +
+        'Run from the directory `npm start` runs in (or set DATA_DIR to its data directory), or set TZS_ENCRYPTION_KEY',
+    );
+  }
   const { value, created } = readOrCreateSecretFile(
     path,
     () => JSON.stringify({ id: 'local', key: randomBytes(32).toString('base64') }) + '\n',

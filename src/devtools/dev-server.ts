@@ -22,6 +22,8 @@ export interface DevServerOptions {
   httpPort?: number;
   metricsPort?: number;
   ip?: string;
+  /** The codec server the Web UI decodes payloads with (`--ui-codec-endpoint`). */
+  codecEndpoint?: string;
   log: Logger;
 }
 
@@ -107,6 +109,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     '--log-level',
     'warn',
     ...searchAttributeCliArgs(),
+    ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
   ];
   options.log.info({ cli: options.cliPath, args }, 'starting Temporal dev server');
   const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });

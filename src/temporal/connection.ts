@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import type { Config } from '../config.js';
 
 /** Where to find Temporal: the configured frontend, else the dev server `npm start` runs. */
@@ -11,6 +12,11 @@ export function lazyConnection(config: Config): Connection {
   return Connection.lazy({ address: temporalAddress(config) });
 }
 
-export function createClient(config: Config, connection: Connection): Client {
-  return new Client({ connection, namespace: config.temporal.namespace });
+/**
+ * A client of the configured namespace. `dataConverter` is required so no client can write
+ * payloads in clear text: pass `dataConverterFor(keyring)` or `temporalDataConverter(config, log)`
+ * (src/temporal/codec.ts).
+ */
+export function createClient(config: Config, connection: Connection, dataConverter: DataConverter): Client {
+  return new Client({ connection, namespace: config.temporal.namespace, dataConverter });
 }

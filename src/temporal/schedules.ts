@@ -7,6 +7,7 @@ import {
   type Client,
   type ScheduleDescription,
 } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import type { Config } from '../config.js';
 import {
   invoiceSweep,
@@ -122,14 +123,18 @@ export async function deleteInvoiceSweepSchedule(
   }
 }
 
-/** For code without a Temporal client at hand (the CLI): deletes one connection's sweep schedule. */
+/**
+ * For code without a Temporal client at hand (the CLI): deletes one connection's sweep schedule.
+ * `dataConverter`: the service's (src/temporal/codec.ts), like every client's.
+ */
 export async function deleteInvoiceSweepScheduleFor(
   config: Config,
   connectionId: string,
+  dataConverter: DataConverter,
 ): Promise<'deleted' | 'absent'> {
   const connection = await Connection.connect({ address: temporalAddress(config), connectTimeout: '5s' });
   try {
-    return await deleteInvoiceSweepSchedule(createClient(config, connection), connectionId);
+    return await deleteInvoiceSweepSchedule(createClient(config, connection, dataConverter), connectionId);
   } finally {
     await connection.close();
   }
@@ -146,15 +151,17 @@ export function sweepScheduleSettings(config: Config): Omit<InvoiceSweepSchedule
 
 /**
  * For code without a Temporal client at hand (a connection just created, demo mode): ensures the
- * connection's sweep schedule over a connection of its own, closed afterwards.
+ * connection's sweep schedule over a connection of its own, closed afterwards. The schedule's
+ * action input is encrypted with `dataConverter` (src/temporal/codec.ts).
  */
 export async function ensureInvoiceSweepScheduleFor(
   config: Config,
   connectionId: string,
+  dataConverter: DataConverter,
 ): Promise<EnsureScheduleOutcome> {
   const connection = await Connection.connect({ address: temporalAddress(config) });
   try {
-    return await ensureInvoiceSweepSchedule(createClient(config, connection), {
+    return await ensureInvoiceSweepSchedule(createClient(config, connection, dataConverter), {
       ...sweepScheduleSettings(config),
       connectionId,
     });
@@ -278,10 +285,11 @@ export async function deleteReconciliationSchedule(
 export async function deleteReconciliationScheduleFor(
   config: Config,
   connectionId: string,
+  dataConverter: DataConverter,
 ): Promise<'deleted' | 'absent'> {
   const connection = await Connection.connect({ address: temporalAddress(config), connectTimeout: '5s' });
   try {
-    return await deleteReconciliationSchedule(createClient(config, connection), connectionId);
+    return await deleteReconciliationSchedule(createClient(config, connection, dataConverter), connectionId);
   } finally {
     await connection.close();
   }
@@ -292,10 +300,11 @@ export async function ensureReconciliationScheduleFor(
   config: Config,
   connectionId: string,
   everyHours: number,
+  dataConverter: DataConverter,
 ): Promise<EnsureScheduleOutcome> {
   const connection = await Connection.connect({ address: temporalAddress(config) });
   try {
-    return await ensureReconciliationSchedule(createClient(config, connection), {
+    return await ensureReconciliationSchedule(createClient(config, connection, dataConverter), {
       connectionId,
       taskQueue: config.temporal.taskQueue,
       everyHours,

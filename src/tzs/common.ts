@@ -6,6 +6,8 @@ import { ConnectionValidationError } from '../connections/errors.js';
 import { openConnections, type Connections } from '../connections/open.js';
 import { createLogger } from '../logger.js';
 import { Connection, type Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
+import { temporalDataConverter } from '../temporal/codec.js';
 import { createClient, temporalAddress } from '../temporal/connection.js';
 
 /** What every `tzs` command shares: output, the connection store, documents from files. */
@@ -28,12 +30,25 @@ export async function withConnections<T>(fn: (c: Connections) => Promise<T>): Pr
 }
 
 /**
+ * The service's payload codec for the CLI's Temporal clients (src/temporal/codec.ts). Never creates
+ * the dev key file: without TZS_ENCRYPTION_KEY and without DATA_DIR's key file it throws
+ * KeyringUnavailableError naming the path, rather than writing payloads nobody else can read.
+ */
+export function cliDataConverter(): DataConverter {
+  const config = getConfig();
+  const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr);
+  return temporalDataConverter(config, log, { create: false });
+}
+
+/**
  * Connects to the configured Temporal frontend (TEMPORAL_ADDRESS, else the dev server `npm start`
  * runs), runs `fn` with a client of the configured namespace and task queue, closes the connection.
- * Throws when Temporal cannot be reached within 5 s, naming the address.
+ * Throws when Temporal cannot be reached within 5 s, naming the address, and when the encryption
+ * key is unavailable (cliDataConverter).
  */
 export async function withTemporal<T>(fn: (client: Client, taskQueue: string) => Promise<T>): Promise<T> {
   const config = getConfig();
+  const dataConverter = cliDataConverter();
   const address = temporalAddress(config);
   let connection: Connection;
   try {
@@ -46,7 +61,7 @@ export async function withTemporal<T>(fn: (client: Client, taskQueue: string) =>
     );
   }
   try {
-    return await fn(createClient(config, connection), config.temporal.taskQueue);
+    return await fn(createClient(config, connection, dataConverter), config.temporal.taskQueue);
   } finally {
     await connection.close();
   }

@@ -9,7 +9,7 @@ import type {
 } from '../connections/service.js';
 import { getConfig } from '../config.js';
 import { deleteInvoiceSweepScheduleFor, deleteReconciliationScheduleFor } from '../temporal/schedules.js';
-import { merge, out, prune, readDocument, setPath, withConnections } from './common.js';
+import { cliDataConverter, merge, out, prune, readDocument, setPath, withConnections } from './common.js';
 
 /**
  * `tzs connections …`: manages connections through the same ConnectionService as the admin API,
@@ -308,11 +308,13 @@ export function connectionsCommand(): Command {
       if (!f.yes) throw new ConnectionValidationError([`removing ${id} needs --yes`]);
       const removed = await withConnections((c) => c.service.remove(id));
       // Its sweep schedule would fail every interval; a worker start deletes it otherwise.
-      const schedule = await deleteInvoiceSweepScheduleFor(getConfig(), removed.id).catch(
+      const schedule = await (async () =>
+        deleteInvoiceSweepScheduleFor(getConfig(), removed.id, cliDataConverter()))().catch(
         (err: unknown) =>
           `not deleted (${err instanceof Error ? err.message : String(err)}): the schedule's next run deletes it`,
       );
-      const reconciliation = await deleteReconciliationScheduleFor(getConfig(), removed.id).catch(
+      const reconciliation = await (async () =>
+        deleteReconciliationScheduleFor(getConfig(), removed.id, cliDataConverter()))().catch(
         (err: unknown) =>
           `not deleted (${err instanceof Error ? err.message : String(err)}): its next run deletes it`,
       );

@@ -7,6 +7,7 @@ import { capturingLogger, tempDir } from '../connections/helpers.js';
 import { freePort } from '../helpers/ports.js';
 import { startSimulatedConnection } from '../helpers/simulators.js';
 import { testEnv } from '../hooks.js';
+import { testKeyEnv } from '../helpers/codec.js';
 import { DEFAULT_API_TOKEN } from '@togai-zuora-sync/simulators/togai';
 import { invoiceSweep, reconciliation } from '../../src/flows/index.js';
 
@@ -71,6 +72,8 @@ describe('gateway wiring of the admin API (dev mode)', () => {
       GATEWAY_HOST: '127.0.0.1',
       GATEWAY_PORT: String(await freePort()),
       TEMPORAL_ADDRESS: testEnv().connection.options.address,
+      // The schedule's input is encrypted with the suite's keys, which testEnv().client reads.
+      ...testKeyEnv(),
     });
     const gateway = await startGateway(config, capturingLogger().log);
     try {

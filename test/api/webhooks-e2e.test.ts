@@ -18,6 +18,7 @@ import * as fixtureActivities from '../fixtures/webhook-workflows/activities.js'
 import { runsOf } from '../fixtures/webhook-workflows/activities.js';
 import { freePort } from '../helpers/ports.js';
 import { testConfig, uniqueTaskQueue, withWorker } from '../helpers/temporal.js';
+import { TEST_KEYRING } from '../helpers/codec.js';
 import { testEnv } from '../hooks.js';
 
 const FIXTURE_WORKFLOWS = fileURLToPath(new URL('../fixtures/webhook-workflows/index.js', import.meta.url));
@@ -152,7 +153,8 @@ describe('webhooks end to end: the vendor simulators call the gateway, workflows
       LOG_LEVEL: 'silent',
     });
     const gateway = await startGateway(config, capturingLogger().log, {
-      connections: { store, service, keyring: testKeyring(), close: () => Promise.resolve() },
+      // The gateway encrypts webhook inputs with this keyring; the suite's workers decode them.
+      connections: { store, service, keyring: TEST_KEYRING, close: () => Promise.resolve() },
     });
     try {
       await withWorker(

@@ -10,6 +10,7 @@ import { Decimal } from 'decimal.js';
 import { DEMO_STATE_FILE, demoWalkthroughScript } from '../../src/demo.js';
 import { usageRecordKey, usageRecordKeyPrefix } from '../../src/shared/idempotency.js';
 import { deleteInvoiceSweepSchedule } from '../../src/temporal/schedules.js';
+import { testKeyEnv } from '../helpers/codec.js';
 import { testEnv } from '../hooks.js';
 import { freePort } from '../helpers/ports.js';
 
@@ -150,6 +151,8 @@ describe('demo mode: the README walkthrough against `npm start` (issue 13)', fun
       ...process.env,
       // The suite's dev server (a real Temporal), as `npm start` uses one given TEMPORAL_ADDRESS.
       TEMPORAL_ADDRESS: testEnv().connection.options.address,
+      // The suite's keys: the payloads this process writes, the suite's client reads (and back).
+      ...testKeyEnv(),
       TEMPORAL_TASK_QUEUE: `demo-${Date.now()}`,
       DATA_DIR: dataDir,
       GATEWAY_PORT: String(gateway),

@@ -46,8 +46,8 @@ async function launch(
   dataDir: string,
   given?: number[],
 ): Promise<{ child: ChildProcess; output: () => string; ports: number[] }> {
-  const ports = given ?? (await Promise.all(Array.from({ length: 9 }, () => freePort())));
-  const [grpc, ui, gw, demoZuora, demoTogai, devHttp, devMetrics, workerMetrics, gatewayMetrics] =
+  const ports = given ?? (await Promise.all(Array.from({ length: 10 }, () => freePort())));
+  const [grpc, ui, gw, demoZuora, demoTogai, devHttp, devMetrics, workerMetrics, gatewayMetrics, codec] =
     ports.map(String);
   let output = '';
   const child = spawn(process.execPath, [startScript], {
@@ -65,6 +65,7 @@ async function launch(
       TEMPORAL_DEV_METRICS_PORT: devMetrics,
       WORKER_METRICS_PORT: workerMetrics,
       GATEWAY_METRICS_PORT: gatewayMetrics,
+      CODEC_SERVER_PORT: codec,
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -135,6 +136,21 @@ describe('npm start (all-in-one mode)', function () {
         .parse(await (await fetch(`${zuoraSim}/__admin/state`)).json());
       return zuora.accounts.some((a) => a.name.startsWith('Togai Co '));
     }, 'the Togai account synced to Zuora');
+
+    // The codec server runs, with the dev token, and the dev server's Web UI is pointed at it.
+    const codecUrl = `http://localhost:${launched.ports[9]}`;
+    assert.match(out(), new RegExp(`Codec:\\s+${codecUrl}`));
+    const token = (await readFile(join(dataDir, 'codec-token'), 'utf8')).trim();
+    const decode = (headers: Record<string, string>) =>
+      fetch(`http://127.0.0.1:${launched.ports[9]}/decode`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ payloads: [] }),
+      });
+    assert.equal((await decode({})).status, 401);
+    assert.equal((await decode({ authorization: `Bearer ${token}` })).status, 200);
+    const uiSettings = JSON.stringify(await (await fetch(`http://127.0.0.1:${ui}/api/v1/settings`)).json());
+    assert.ok(uiSettings.includes(codecUrl), `the Web UI's codec endpoint: ${uiSettings}`);
 
     // /metrics after those syncs: the worker's (SDK runtime and the service's own counters) and the
     // gateway's (requests, what each webhook did).

@@ -17,6 +17,7 @@ import { PRODUCTION_WORKFLOWS_PATH } from '../../src/worker.js';
 import { DEFAULT_API_TOKEN } from '@togai-zuora-sync/simulators/togai';
 import { FLOW, togaiAccountToZuora, zuoraAccountToTogai } from '../../src/flows/index.js';
 import { testEnv } from '../hooks.js';
+import { testDataConverter } from '../helpers/codec.js';
 import { startSimulatedConnection, type SimulatedConnection } from '../helpers/simulators.js';
 import { uniqueTaskQueue, withWorker } from '../helpers/temporal.js';
 
@@ -211,7 +212,11 @@ describe('Account flows (real Temporal, real worker, both simulators)', function
 
     // The recorded history replays against the current workflow code: it is deterministic.
     const history = await testEnv().client.workflow.getHandle(first.workflowId).fetchHistory();
-    await Worker.runReplayHistory({ workflowsPath: PRODUCTION_WORKFLOWS_PATH }, history, first.workflowId);
+    await Worker.runReplayHistory(
+      { workflowsPath: PRODUCTION_WORKFLOWS_PATH, dataConverter: testDataConverter },
+      history,
+      first.workflowId,
+    );
 
     const again = ok(await syncTogai(accountId));
     assert.equal(again.outcome, 'adopted');

@@ -23,6 +23,7 @@ import { FAILURE } from '../../src/shared/failures.js';
 import { queryProgress, startBackfill, updateBackfill } from '../../src/temporal/backfill.js';
 import { startSync, type StartSyncDeps } from '../../src/temporal/start-sync.js';
 import { createWorker, PRODUCTION_WORKFLOWS_PATH } from '../../src/worker.js';
+import { testDataConverter } from '../helpers/codec.js';
 import { testEnv } from '../hooks.js';
 import { post } from '../helpers/billing.js';
 import { startSimulatedConnection, type SimulatedConnection } from '../helpers/simulators.js';
@@ -75,6 +76,7 @@ describe('Backfills (real Temporal, real worker, both simulators)', function () 
     worker = await createWorker({
       config: testConfig(),
       connection: testEnv().nativeConnection,
+      dataConverter: testDataConverter,
       taskQueue,
       workflowBundle: await bundleFor(PRODUCTION_WORKFLOWS_PATH),
       activities: createActivities({

@@ -17,6 +17,7 @@ import {
 import { SA } from '../../src/shared/search-attributes.js';
 import { ensureReconciliationSchedule, ensureReconciliationSchedules } from '../../src/temporal/schedules.js';
 import { startSync, type StartSyncDeps } from '../../src/temporal/start-sync.js';
+import { testKeyEnv } from '../helpers/codec.js';
 import { testEnv } from '../hooks.js';
 import {
   closeCycle,
@@ -45,6 +46,8 @@ function tzs(taskQueue: string, ...args: string[]): Promise<CliRun> {
   const env = {
     ...process.env,
     TEMPORAL_ADDRESS: testEnv().address,
+    // The suite's keys: the payloads this process writes, the suite's client reads (and back).
+    ...testKeyEnv(),
     TEMPORAL_TASK_QUEUE: taskQueue,
     LOG_LEVEL: 'silent',
   };

@@ -22,6 +22,7 @@ import { testEnv } from '../hooks.js';
 import { eventually } from '../helpers/wait.js';
 import { startSimulatedConnection, type SimulatedConnection } from '../helpers/simulators.js';
 import { testConfig, uniqueTaskQueue, withWorker } from '../helpers/temporal.js';
+import { testDataConverter } from '../helpers/codec.js';
 
 const FIXTURE_WORKFLOWS = fileURLToPath(new URL('../fixtures/sweep-workflows/index.js', import.meta.url));
 
@@ -169,8 +170,8 @@ describe('Invoice sweep (real Temporal schedule and worker, Togai simulator)', f
           [b, 'exists'],
         ],
       );
-      assert.equal(await ensureInvoiceSweepScheduleFor(config, c), 'created');
-      assert.equal(await ensureInvoiceSweepScheduleFor(config, c), 'exists');
+      assert.equal(await ensureInvoiceSweepScheduleFor(config, c, testDataConverter), 'created');
+      assert.equal(await ensureInvoiceSweepScheduleFor(config, c, testDataConverter), 'exists');
       const desc = await client.schedule.getHandle(invoiceSweep.scheduleId(c)).describe();
       assert.deepEqual(
         desc.spec.intervals?.map((i) => i.every),

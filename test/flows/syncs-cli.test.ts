@@ -24,6 +24,7 @@ import { SA } from '../../src/shared/search-attributes.js';
 import { startSync } from '../../src/temporal/start-sync.js';
 import type { SyncDetail, SyncRow } from '../../src/temporal/syncs.js';
 import { testEnv } from '../hooks.js';
+import { testKeyEnv } from '../helpers/codec.js';
 import {
   BILLING_ZUORA_OPTIONS,
   closeCycle,
@@ -55,7 +56,7 @@ describe('Sync outcomes and tzs syncs (real Temporal, real worker, simulators, s
   before(async () => {
     sims = await startSimulatedConnection({ zuora: BILLING_ZUORA_OPTIONS });
     dir = mkdtempSync(join(tmpdir(), 'tzs-syncs-cli-'));
-    // The CLI's own store: the same DATA_DIR (SQLite file, local key) the spawned `tzs` opens.
+    // The CLI's own store: the same DATA_DIR (SQLite file) and key the spawned `tzs` opens.
     connections = await openConnections(
       loadConfig(cliEnv()),
       createLogger('silent'),
@@ -89,6 +90,8 @@ describe('Sync outcomes and tzs syncs (real Temporal, real worker, simulators, s
       PUBLIC_BASE_URL: 'https://sync.example.com',
       TEMPORAL_ADDRESS: testEnv().address,
       TEMPORAL_TASK_QUEUE: taskQueue,
+      // The suite's payload keys: the CLI reads and starts runs the suite's workers decode.
+      ...testKeyEnv(),
     };
   }
 

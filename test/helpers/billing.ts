@@ -204,6 +204,8 @@ export async function seedAccount(
     accountSettings?: ReturnType<typeof setting>[];
     /** Names the accounts (`acct-<tag>`, Zuora `Z-<tag>`); random by default. */
     tag?: string;
+    /** The customer's name and email on both sides (default `Customer <tag>`, Ada Lovelace's bill-to). */
+    contact?: { firstName: string; lastName: string; email: string };
   },
 ): Promise<BillingAccount> {
   const tag = opts.tag ?? randomBytes(4).toString('hex');
@@ -213,8 +215,8 @@ export async function seedAccount(
     customers: [
       {
         id: `cust-${tag}`,
-        name: `Customer ${tag}`,
-        primaryEmail: `billing-${tag}@example.com`,
+        name: opts.contact ? `${opts.contact.firstName} ${opts.contact.lastName}` : `Customer ${tag}`,
+        primaryEmail: opts.contact?.email ?? `billing-${tag}@example.com`,
         address: { line1: '1 Main St', city: 'Springfield', country: 'US' },
         account: {
           id: account.togaiAccountId,
@@ -231,9 +233,16 @@ export async function seedAccount(
     accounts: [
       {
         accountNumber: account.zuoraAccountNumber,
-        name: `Account ${tag}`,
+        name: opts.contact ? `${opts.contact.firstName} ${opts.contact.lastName}` : `Account ${tag}`,
         currency: opts.zuoraCurrency ?? opts.currency,
-        billToContact,
+        billToContact: opts.contact
+          ? {
+              ...billToContact,
+              firstName: opts.contact.firstName,
+              lastName: opts.contact.lastName,
+              workEmail: opts.contact.email,
+            }
+          : billToContact,
         TogaiAccountId__c: account.togaiAccountId,
       },
     ],

@@ -5,6 +5,7 @@ import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { FLOW } from '../../src/flows/index.js';
 import { PRODUCTION_WORKFLOWS_PATH } from '../../src/worker.js';
+import { testDataConverter } from './codec.js';
 
 /**
  * `RECORD_HISTORIES=<dir> npm test`: after the suite, saves the history of every closed run of a
@@ -24,7 +25,11 @@ export async function recordHistories(env: TestWorkflowEnvironment, dir: string)
       const history = await env.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
       try {
         await Worker.runReplayHistory(
-          { workflowsPath: PRODUCTION_WORKFLOWS_PATH, replayName: wf.workflowId },
+          {
+            workflowsPath: PRODUCTION_WORKFLOWS_PATH,
+            replayName: wf.workflowId,
+            dataConverter: testDataConverter,
+          },
           history,
         );
       } catch {

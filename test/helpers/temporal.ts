@@ -8,6 +8,7 @@ import {
 import { loadConfig, type Config } from '../../src/config.js';
 import { createWorker, PRODUCTION_WORKFLOWS_PATH } from '../../src/worker.js';
 import { testEnv } from '../hooks.js';
+import { testDataConverter } from './codec.js';
 
 /** A config for in-process tests: no /metrics listeners (tests that check them give their own ports). */
 export function testConfig(overrides: Record<string, string> = {}): Config {
@@ -48,6 +49,7 @@ export async function withWorker<T>(
   const worker = await createWorker({
     config: options.config ?? testConfig(),
     connection: env.nativeConnection,
+    dataConverter: testDataConverter,
     taskQueue: options.taskQueue,
     workflowBundle: await bundleFor(options.workflowsPath ?? PRODUCTION_WORKFLOWS_PATH),
     activities: options.activities,

@@ -2,6 +2,7 @@ import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/se
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ensureTimeSkippingServer } from '../../src/devtools/test-server.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes.js';
+import { testDataConverter } from './codec.js';
 
 /**
  * One time-skipping environment (Temporal's Java test server, src/devtools/test-server.ts) for
@@ -18,6 +19,7 @@ export function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
     const path = await ensureTimeSkippingServer();
     const created = await TestWorkflowEnvironment.createTimeSkipping({
       server: { executable: { type: 'existing-path', path } },
+      client: { dataConverter: testDataConverter },
     });
     // The Java server takes no --search-attribute flag: register them through the operator API.
     await created.connection.operatorService.addSearchAttributes({

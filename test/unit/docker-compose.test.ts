@@ -73,4 +73,21 @@ describe('docker-compose.yml (production-like stack)', () => {
     }
     assert.ok(svc('gateway').ports?.includes('3000:3000'));
   });
+  it('runs the codec server (same image, its own port, a token) and points the Web UI at it with credentials', () => {
+    const codec = svc('codec-server');
+    assert.ok(codec.build, 'built from the repo');
+    assert.match(JSON.stringify(codec.command), /dist\/src\/codec-server\.js/);
+    assert.equal(codec.environment?.TZS_MODE, 'production');
+    assert.match(String(codec.environment?.CODEC_SERVER_TOKEN), /CODEC_SERVER_TOKEN/, 'a required token');
+    assert.ok(codec.ports?.includes('8081:8081'));
+    const ui = svc('temporal-ui');
+    assert.equal(ui.environment?.TEMPORAL_CODEC_ENDPOINT, codec.environment?.CODEC_SERVER_PUBLIC_URL);
+    assert.equal(String(ui.environment?.TEMPORAL_CODEC_INCLUDE_CREDENTIALS), 'true');
+    const uiPort = ui.ports?.[0]?.split(':')[0];
+    assert.equal(codec.environment?.CODEC_SERVER_ORIGINS, `http://localhost:${uiPort}`);
+    const example = read('.env.example');
+    for (const key of Object.keys(codec.environment ?? {})) {
+      assert.match(example, new RegExp(`^${key}=`, 'm'), `codec-server: ${key} is a documented variable`);
+    }
+  });
 });

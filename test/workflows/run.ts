@@ -13,6 +13,7 @@ import { createWorker, PRODUCTION_WORKFLOWS_PATH } from '../../src/worker.js';
 import { testConfig } from '../helpers/temporal.js';
 import { bundleFor } from '../helpers/temporal.js';
 import { timeSkippingEnv } from '../helpers/time-skipping.js';
+import { testDataConverter } from '../helpers/codec.js';
 
 /** One run of a production workflow with stubbed activities on the time-skipping server. */
 export interface Run<R> {
@@ -41,6 +42,7 @@ export async function runFlow<R>(
   const worker = await createWorker({
     config: testConfig(),
     connection: env.nativeConnection,
+    dataConverter: testDataConverter,
     taskQueue,
     workflowBundle: await bundleFor(PRODUCTION_WORKFLOWS_PATH),
     activities,
@@ -61,6 +63,7 @@ export async function runFlow<R>(
   const holder = await createWorker({
     config: testConfig(),
     connection: env.nativeConnection,
+    dataConverter: testDataConverter,
     taskQueue: holdQueue,
     workflowBundle: await bundleFor(HELD_WORKFLOWS),
   });
