@@ -18,7 +18,7 @@ import {
 } from '../flows/index.js';
 import { checkFields, INPUT_RULES } from '../flows/inputs.js';
 import { backfillHandle, queryProgress, startBackfill, updateBackfill } from '../temporal/backfill.js';
-import { out, withTemporal } from './common.js';
+import { out, resolveConnectionId, withTemporal } from './common.js';
 
 /**
  * `tzs backfill …`: starts a backfill workflow (src/flows/backfill.ts) or attaches to the running
@@ -69,7 +69,7 @@ interface RunOptions {
 
 function runOptions(cmd: Command): Command {
   return cmd
-    .requiredOption('--connection <id>', 'connection id')
+    .requiredOption('--connection <id|name>', 'connection id or name')
     .option('--dry-run', 'compute what would be created or linked, with the payloads; write nothing')
     .option('--concurrency <n>', 'records in flight at once (1-100, default 10)', integer)
     .option('--page-size <n>', 'records per listing page (1-50, default 50)', integer)
@@ -119,7 +119,7 @@ export function backfillCommand(): Command {
           ? "a backfill's progress (running) or summary (closed)"
           : `${name} the running backfill of a kind and connection`,
       )
-      .requiredOption('--connection <id>', 'connection id')
+      .requiredOption('--connection <id|name>', 'connection id or name')
       .addOption(
         new Option('--kind <kind>', 'what the backfill syncs')
           .choices([...BACKFILL_KINDS])
@@ -127,8 +127,9 @@ export function backfillCommand(): Command {
       )
       .option('--json', 'print JSON')
       .action(async (opts: { connection: string; kind: BackfillKind; json?: boolean }) => {
+        const connectionId = await resolveConnectionId(opts.connection);
         await withTemporal(async (client) => {
-          const handle = backfillHandle(client, opts.kind, opts.connection);
+          const handle = backfillHandle(client, opts.kind, connectionId);
           const progress = name === 'status' ? await statusOf(handle) : await updateRunning(handle, name);
           print(progress, opts.json === true);
         });
@@ -142,8 +143,9 @@ async function run(
   opts: RunOptions,
   window: { since?: string; until?: string },
 ): Promise<void> {
+  const connectionId = await resolveConnectionId(opts.connection);
   const input: BackfillInput = {
-    connectionId: opts.connection,
+    connectionId,
     kind,
     ...window,
     ...(opts.dryRun === true && { dryRun: true }),
@@ -153,10 +155,10 @@ async function run(
   if (opts.attach !== true) checkBackfillInput(input);
   await withTemporal(async (client, taskQueue) => {
     const handle = opts.attach
-      ? await attach(client, kind, opts.connection)
+      ? await attach(client, kind, connectionId)
       : await start(client, taskQueue, input);
     if (!opts.wait) {
-      const answer = { workflowId: handle.workflowId, kind, connectionId: opts.connection };
+      const answer = { workflowId: handle.workflowId, kind, connectionId };
       out(opts.json ? JSON.stringify(answer, null, 2) : `started ${handle.workflowId}`);
       return;
     }

@@ -5,6 +5,7 @@ import { createDefaultVerifier } from '../connections/default-verifier.js';
 import { ConnectionValidationError } from '../connections/errors.js';
 import { openConnections, type Connections } from '../connections/open.js';
 import { createLogger } from '../logger.js';
+import { CONNECTION_ID_PATTERN } from '../shared/ids.js';
 import { Connection, type Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { temporalDataConverter } from '../temporal/codec.js';
@@ -65,6 +66,17 @@ export async function withTemporal<T>(fn: (client: Client, taskQueue: string) =>
   } finally {
     await connection.close();
   }
+}
+
+/**
+ * The id of a connection given by id or by name (as every `tzs` command takes it). An id
+ * (`conn_…`) is taken as is, so commands that only talk to Temporal work where the store is not
+ * at hand; a name is looked up in the store. Throws the service's not-found error (exit 1,
+ * "No connection …") for an unknown name.
+ */
+export async function resolveConnectionId(idOrName: string): Promise<string> {
+  if (CONNECTION_ID_PATTERN.test(idOrName)) return idOrName;
+  return withConnections(async ({ service }) => (await service.get(idOrName)).id);
 }
 
 /** A document (JSON or YAML) from a file or stdin (`-`): keeps secrets out of argv. */

@@ -9,7 +9,7 @@ import {
   type ReconcileReport,
 } from '../flows/index.js';
 import { SA } from '../shared/search-attributes.js';
-import { out, withTemporal } from './common.js';
+import { out, resolveConnectionId, withTemporal } from './common.js';
 
 /**
  * `tzs reconcile report|run` (issue 13): the latest reconciliation report of a connection, and a
@@ -115,13 +115,14 @@ export function reconcileCommand(): Command {
   cmd
     .command('report')
     .description("print the connection's latest completed reconciliation report")
-    .requiredOption('--connection <id>', 'connection id')
+    .requiredOption('--connection <id|name>', 'connection id or name')
     .option('--json', 'print JSON')
     .action(async (f: { connection: string; json?: boolean }) => {
-      const report = await withTemporal((client) => latestReport(client, f.connection));
+      const connectionId = await resolveConnectionId(f.connection);
+      const report = await withTemporal((client) => latestReport(client, connectionId));
       if (!report) {
         throw new Error(
-          `no completed reconciliation of connection ${f.connection} yet: its schedule (${reconciliation.scheduleId(f.connection)}) runs daily, or start one with \`tzs reconcile run --connection ${f.connection}\``,
+          `no completed reconciliation of connection ${connectionId} yet: its schedule (${reconciliation.scheduleId(connectionId)}) runs daily, or start one with \`tzs reconcile run --connection ${connectionId}\``,
         );
       }
       print(report, f.json === true);
@@ -130,7 +131,7 @@ export function reconcileCommand(): Command {
   cmd
     .command('run')
     .description('reconcile the connection now and print the report when done')
-    .requiredOption('--connection <id>', 'connection id')
+    .requiredOption('--connection <id|name>', 'connection id or name')
     .addOption(
       new Option('--since <iso>', 'period start (default: until − the lookback days)').argParser(
         isoOption('since'),
@@ -142,8 +143,9 @@ export function reconcileCommand(): Command {
     .option('--json', 'print JSON')
     .action(
       async (f: { connection: string; since?: string; until?: string; repair?: boolean; json?: boolean }) => {
+        const connectionId = await resolveConnectionId(f.connection);
         const input: ReconcileConnectionInput = {
-          connectionId: f.connection,
+          connectionId,
           ...(f.since !== undefined && { since: f.since }),
           ...(f.until !== undefined && { until: f.until }),
           ...(f.repair !== undefined && { repair: f.repair }),
@@ -151,12 +153,12 @@ export function reconcileCommand(): Command {
         const report = await withTemporal(async (client, taskQueue) => {
           const at = new Date().toISOString().replace(/[-:.]/g, '');
           const handle = await client.workflow.start(reconciliation.workflowType, {
-            workflowId: reconciliation.manualWorkflowId(f.connection, at),
+            workflowId: reconciliation.manualWorkflowId(connectionId, at),
             taskQueue,
             args: [input],
             workflowExecutionTimeout: '12 hours',
             typedSearchAttributes: [
-              { key: SA.connectionId, value: f.connection },
+              { key: SA.connectionId, value: connectionId },
               { key: SA.flow, value: reconciliation.workflowType },
             ],
           });

@@ -22,18 +22,28 @@ export function isCreateRefusal(err: unknown): err is ActivityFailure {
 export async function createOnce<T>(opts: {
   create: (generation: KeyGeneration) => Promise<T>;
   lookUp: () => Promise<T | undefined>;
+  /**
+   * A repair run (trigger `reconcile`): the object was made once and has since gone (deleted in
+   * Zuora), and the caller's look-up just found it absent. The first attempt then uses this run's
+   * key generation, since Zuora would answer the usual key for 24 h with the deleted object's id
+   * and create nothing. Only new runs carry that trigger, so recorded histories replay unchanged.
+   */
+  fresh?: boolean;
 }): Promise<T> {
   try {
-    return await opts.create(0);
+    return await opts.create(opts.fresh ? runKeyGeneration() : 0);
   } catch (err) {
     if (!isCreateRefusal(err) || !patched(PATCH.freshKeyAfterRefusal)) throw err;
     const found = await opts.lookUp();
     if (found !== undefined) return found;
     // The run's own generation: a later run (after the cause was fixed) gets a key of its own too,
     // never this run's stored refusal. Runs from before that patch used generation 1.
-    const generation = patched(PATCH.freshKeyPerRun)
-      ? `r${workflowInfo().runId.replace(/-/g, '').slice(0, 12)}`
-      : 1;
+    const generation = patched(PATCH.freshKeyPerRun) ? runKeyGeneration() : 1;
     return opts.create(generation);
   }
+}
+
+/** This run's own key generation: `r` + 12 hex digits of its run id (replays get the same). */
+function runKeyGeneration(): KeyGeneration {
+  return `r${workflowInfo().runId.replace(/-/g, '').slice(0, 12)}`;
 }

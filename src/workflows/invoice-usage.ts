@@ -57,6 +57,8 @@ export interface UsageContext {
   accountSettings: TogaiSetting[];
   /** The Zuora account's subscriptions, when the caller read them already. */
   subscriptions?: SubscriptionCharges[];
+  /** A repair run (reconciliation): records are created under this run's key (see `createOnce`). */
+  fresh?: boolean;
 }
 
 /** Zuora's refusals of one usage record that leave the rest of the invoice syncable. */
@@ -188,6 +190,7 @@ export async function syncUsage(ctx: UsageContext): Promise<UsagePart> {
           const [found] = await acts.zuoraFindUsagesByField({ connectionId, field: keyField, value: key });
           return found === undefined ? undefined : { id: found };
         },
+        fresh: ctx.fresh === true,
       });
       usage.push({
         meterId,

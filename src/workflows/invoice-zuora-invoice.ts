@@ -44,6 +44,8 @@ export async function ensureZuoraInvoice(
   settings: InvoiceSyncSettings,
   zuoraAccountId: string,
   currency: string,
+  /** A repair run (reconciliation): create under this run's key (see `createOnce`). */
+  fresh = false,
 ): Promise<InvoicePart> {
   // Runs started before whole invoices at the currency's precision finish as v0.1 began them.
   if (!patched(PATCH.invoiceAtCurrencyPrecision))
@@ -130,6 +132,7 @@ export async function ensureZuoraInvoice(
         }),
       lookUp: async () =>
         (await acts.zuoraFindInvoicesByField({ connectionId, field, value: invoice.id }))[0],
+      fresh,
     });
     outcome = 'created';
     reason = `created Zuora invoice ${ref.invoiceNumber ?? ref.id} (${settings.invoiceStatus}) for Togai invoice ${invoice.id}`;

@@ -36,6 +36,8 @@ export async function syncTogaiInvoiceToZuora(input: SyncTogaiInvoiceInput): Pro
 async function sync(input: SyncTogaiInvoiceInput): Promise<InvoiceSyncResult> {
   checkInput('syncTogaiInvoiceToZuora', input);
   const { connectionId, togaiInvoiceId } = input;
+  // Reconciliation found this invoice's Zuora side gone: what was created before must be made anew.
+  const repair = input.trigger === 'reconcile';
   upsertSearchAttributes([
     { key: SA.connectionId, value: connectionId },
     { key: SA.flow, value: togaiInvoiceToZuora.workflowType },
@@ -119,7 +121,7 @@ async function sync(input: SyncTogaiInvoiceInput): Promise<InvoiceSyncResult> {
   const currency = zuoraCurrency;
 
   const synced = flows.invoices
-    ? await ensureZuoraInvoice(connectionId, invoice, settings, zuoraAccountId, currency)
+    ? await ensureZuoraInvoice(connectionId, invoice, settings, zuoraAccountId, currency, repair)
     : undefined;
   // Usage billing after invoice billing (the mode changed, or an operator reran an old invoice):
   // a Zuora invoice made for this Togai invoice means Zuora bills it already.
@@ -151,6 +153,7 @@ async function sync(input: SyncTogaiInvoiceInput): Promise<InvoiceSyncResult> {
         zuoraAccountId,
         accountSettings: link.settings,
         ...(subscriptions !== undefined && { subscriptions }),
+        ...(repair && { fresh: true }),
       })
     : { usage: [], skipped: [] };
   const pending = skippedLines.filter((s) => s.pending).length;

@@ -276,6 +276,11 @@ describe('clients/togai against the Togai simulator', function () {
     assert.ok(!err.message.includes('nope-nope'));
     const down = await rejection(verifyTogaiCredentials({ baseUrl: 'http://127.0.0.1:9', apiToken: TOKEN }));
     assert.ok(down instanceof CredentialCheckError);
-    assert.match(down.message, /Togai credential check failed.*ECONNREFUSED/);
+    assert.equal(down.unreachable, true);
+    assert.match(
+      down.message,
+      /^Togai could not be reached at http:\/\/127\.0\.0\.1:9: nothing accepts connections at 127\.0\.0\.1:9 \(connection refused\)/,
+    );
+    assert.equal(err.unreachable, false);
   });
 });

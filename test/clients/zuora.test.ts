@@ -452,7 +452,13 @@ describe('clients/zuora OAuth', function () {
       verifyZuoraCredentials({ baseUrl: 'http://127.0.0.1:9', clientId: CLIENT_ID, clientSecret: SECRET }),
     );
     assert.ok(down instanceof CredentialCheckError);
-    assert.match(down.message, /^Zuora credential check failed.*ECONNREFUSED/);
+    // Not reached: the credentials were never checked, and the message must not blame them.
+    assert.equal(down.unreachable, true);
+    assert.match(
+      down.message,
+      /^Zuora could not be reached at http:\/\/127\.0\.0\.1:9: nothing accepts connections at 127\.0\.0\.1:9 \(connection refused\)/,
+    );
+    assert.equal(refused.unreachable, false);
   });
 });
 

@@ -346,7 +346,8 @@ describe('Reconciliation (real Temporal and worker, both simulators)', function 
           headers: { authorization: `Bearer ${token}` },
         });
         assert.equal(del.status, 200);
-        await post(`${env.zuora.url}/__admin/clock/advance`, { hours: 25 });
+        // Within Zuora's 24 h idempotency window: the repair must not reuse the first run's key,
+        // which Zuora would answer with the deleted record's id and create nothing.
         await ingest(env, catalog, u2.togaiAccountId, 10, '110');
         const inv2 = await closeCycle(env, u2.togaiAccountId);
 
@@ -366,6 +367,15 @@ describe('Reconciliation (real Temporal and worker, both simulators)', function 
         const repaired = await t.reconcile({ repair: false });
         assert.equal(repaired.total, 0, JSON.stringify(repaired.items));
         assert.equal(repaired.checked['zuora-usages'], 4);
+        const now = (
+          (await env.zuoraState()) as unknown as { usages: { id: string; accountNumber: string }[] }
+        ).usages;
+        assert.ok(!now.some((r) => r.id === deleted.id), 'the deleted record stays deleted');
+        assert.equal(
+          now.filter((r) => r.accountNumber === u1.zuoraAccountNumber).length,
+          records.filter((r) => r.accountNumber === u1.zuoraAccountNumber).length,
+          'a new record in its place, once',
+        );
       });
     });
   });
