@@ -11,6 +11,7 @@
  * delete. Prints the median of `--runs` runs per operation in ms and operations per second.
  *
  * Usage: node dist/scripts/sqlite-drivers.js [--rows 10000] [--runs 3] [--lists 20] [--dir /tmp/…]
+ *          [--synchronous NORMAL|FULL]   (default: each driver's own default in WAL mode, as the store runs)
  *        scripts/test-on-node.sh 24.22.3 node dist/scripts/sqlite-drivers.js   (on Node 24)
  * Timings are wall clock on a shared machine: compare drivers within one run, not across machines.
  */
@@ -76,11 +77,17 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '3' },
     lists: { type: 'string', default: '20' },
     dir: { type: 'string' },
+    synchronous: { type: 'string' },
   },
 });
 const ROWS = Number(args.rows);
 const RUNS = Number(args.runs);
 const LISTS = Number(args.lists);
+/** Unset: each driver's own default in WAL mode, which is what the store gets (it sets none). */
+const SYNCHRONOUS = args.synchronous?.toUpperCase();
+if (SYNCHRONOUS && !['OFF', 'NORMAL', 'FULL', 'EXTRA'].includes(SYNCHRONOUS)) {
+  throw new Error('--synchronous must be OFF, NORMAL, FULL or EXTRA');
+}
 for (const [flag, value] of [
   ['--rows', ROWS],
   ['--runs', RUNS],
@@ -137,12 +144,18 @@ function fakeRow(i: number): Record<string, string | number> {
   };
 }
 
+function withoutCreatedAt(row: Record<string, string | number>): Record<string, string | number> {
+  const { created_at: _unused, ...rest } = row;
+  return rest;
+}
+
 /** One run of every operation on a fresh database; milliseconds per operation. */
 function runOnce(driver: Driver, dir: string, run: number): Map<Operation, number> {
   const path = join(dir, `${driver.name.replace(/\W/g, '_')}-${run}.db`);
   const db = driver.open(path);
   db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA busy_timeout = 5000');
+  if (SYNCHRONOUS) db.exec(`PRAGMA synchronous = ${SYNCHRONOUS}`);
   db.exec(SCHEMA);
   const rows = Array.from({ length: ROWS }, (_, i) => fakeRow(i));
   // A fixed shuffle: reads and updates do not walk the table in insertion order.
@@ -182,7 +195,9 @@ function runOnce(driver: Driver, dir: string, run: number): Map<Operation, numbe
              updated_at = @updated_at, version = @version
            WHERE id = @id AND version = @expected`,
         )
-        .run({ ...row, version: 2, expected: 1 });
+        // Exactly the statement's parameters: node:sqlite refuses unknown ones (created_at here),
+        // better-sqlite3 ignores them (the store passes the whole row; a port must not).
+        .run({ ...withoutCreatedAt(row), version: 2, expected: 1 });
       if (Number(changes) === 1) found++;
     }
   });
@@ -194,13 +209,15 @@ function runOnce(driver: Driver, dir: string, run: number): Map<Operation, numbe
     for (const i of order)
       found += Number(db.prepare('DELETE FROM tzs_connections WHERE id = ?').run(rows[i]!.id).changes);
   });
-  const expected = ROWS * 5 + ROWS * LISTS;
+  const expected = ROWS * 4 + ROWS * LISTS;
   db.close();
   for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
   // Every operation must have hit its row: a driver that silently did less is not faster.
   if (found !== expected) throw new Error(`${driver.name}: ${found} rows touched, expected ${expected}`);
   return times;
 }
+
+const SYNC_NAMES = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -216,12 +233,21 @@ const list = await drivers();
 const results = new Map<string, Map<Operation, number>>();
 const header: string[] = [];
 for (const driver of list) {
-  const probe = driver.open(':memory:');
-  const sync = probe.prepare('PRAGMA synchronous').get() as { synchronous: number };
+  // In WAL mode on a file: a build can default synchronous differently there (SQLITE_DEFAULT_WAL_SYNCHRONOUS;
+  // better-sqlite3 sets it to NORMAL, Node's SQLite keeps FULL, one fsync per commit).
+  const probePath = join(dir, `${driver.name.replace(/\W/g, '_')}-probe.db`);
+  const probe = driver.open(probePath);
+  probe.exec('PRAGMA journal_mode = WAL');
+  // Read after a first write: SQLite applies a build's WAL default there (before it, it reads FULL).
+  probe.exec('CREATE TABLE probe (x INTEGER); INSERT INTO probe VALUES (1)');
+  const defaultSync = (probe.prepare('PRAGMA synchronous').get() as { synchronous: number }).synchronous;
+  const syncName = SYNC_NAMES[defaultSync] ?? String(defaultSync);
   header.push(
-    `${driver.name} ${driver.version}: SQLite ${sqliteVersion(probe)}, default synchronous=${sync.synchronous}`,
+    `${driver.name} ${driver.version}: SQLite ${sqliteVersion(probe)}, synchronous in WAL mode: ` +
+      (SYNCHRONOUS ? `${SYNCHRONOUS} (--synchronous; default ${syncName})` : `${syncName} (default)`),
   );
   probe.close();
+  for (const suffix of ['', '-wal', '-shm']) rmSync(probePath + suffix, { force: true });
   const runs = Array.from({ length: RUNS }, (_, run) => runOnce(driver, dir, run));
   results.set(driver.name, new Map(OPERATIONS.map((op) => [op, median(runs.map((r) => r.get(op)!))])));
 }
@@ -235,6 +261,8 @@ const table = new Table({
     ...list.flatMap((d) => [`${d.name} ms`, `${d.name} op/s`]),
     ...(list.length > 1 ? ['node:sqlite / better-sqlite3'] : []),
   ],
+  // Colour only on a terminal: the figures are pasted into docs/node.md.
+  style: process.stdout.isTTY ? {} : { head: [], border: [] },
 });
 for (const op of OPERATIONS) {
   const count = op === 'list' ? LISTS : ROWS;

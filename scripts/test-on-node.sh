@@ -108,10 +108,15 @@ if [ "$status" -eq 0 ] && [ -z "$passing" ] && $default_command; then
   log "ERROR: npm test exited 0 but printed no mocha summary (\"N passing\"): did mocha run?"
   status=1
 fi
-summary="suite on Node $major: ${passing:-0} passing"
-[ -z "$pending" ] || summary+=", $pending pending"
-[ -z "$failing" ] || summary+=", $failing failing"
-[ "$status" -eq 0 ] || summary+=" — FAILED (exit $status)"
+# A command that is not a mocha run (a benchmark, a script) is reported by its exit code only.
+if $default_command || [ -n "$passing$failing" ]; then
+  summary="suite on Node $major: ${passing:-0} passing"
+  [ -z "$pending" ] || summary+=", $pending pending"
+  [ -z "$failing" ] || summary+=", $failing failing"
+  [ "$status" -eq 0 ] || summary+=" — FAILED (exit $status)"
+else
+  summary="'$*' on Node $major: exit $status"
+fi
 summary+=" (node $node_version, $took s)"
 echo "$summary"
 [ -z "${SUITE_SUMMARY_FILE:-}" ] || echo "$summary" >>"$SUITE_SUMMARY_FILE"
