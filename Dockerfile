@@ -1,7 +1,9 @@
 # The worker and the gateway run from this one image (docker-compose.yml picks the command).
-FROM node:20-bookworm-slim AS build
+# Node.js 24 LTS (docs/node.md). Both stages use the SAME image: better-sqlite3 is compiled in the build
+# stage against this Node's ABI and copied into the runtime stage as is (test/unit/node-support.test.ts).
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
-# better-sqlite3 compiles from source when no prebuilt binary can be fetched.
+# better-sqlite3 compiles from source (node-gyp: python3, make, g++) when no prebuilt binary can be fetched.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 COPY packages/simulators/package.json ./packages/simulators/
@@ -16,7 +18,7 @@ RUN npm run build
 # and every dev tool stay out of the image.
 RUN rm -rf node_modules && npm ci --omit=dev --workspaces=false
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production TZS_MODE=production DATA_DIR=/data
 COPY --from=build /app/package.json ./
