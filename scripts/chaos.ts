@@ -155,6 +155,9 @@ async function main(): Promise<void> {
       GATEWAY_PORT: String(gatewayPort),
       PUBLIC_BASE_URL: `http://127.0.0.1:${gatewayPort}`,
       INVOICE_SWEEP_INTERVAL_SECONDS: '15',
+      // Several workers and gateways on one machine: no /metrics listeners (they would share a port).
+      WORKER_METRICS_PORT: '0',
+      GATEWAY_METRICS_PORT: '0',
     };
     // The store is the one asked for, never one inherited from the caller's environment.
     delete env['DATABASE_URL'];

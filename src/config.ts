@@ -297,7 +297,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         `http://localhost:${e.TEMPORAL_UI_PORT}`,
         `http://127.0.0.1:${e.TEMPORAL_UI_PORT}`,
       ],
-      publicUrl: (e.CODEC_SERVER_PUBLIC_URL ?? `http://localhost:${e.CODEC_SERVER_PORT}`).replace(/\/+$/, ''),
+      // The same host as the dev server's Web UI (127.0.0.1): the login cookie is sent only within a site.
+      publicUrl: (e.CODEC_SERVER_PUBLIC_URL ?? `http://127.0.0.1:${e.CODEC_SERVER_PORT}`).replace(/\/+$/, ''),
     },
     database: { url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA },
   };

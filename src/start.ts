@@ -185,6 +185,12 @@ function portsNeeded(withDemo: boolean): PortNeed[] {
           },
         ]),
     { port: config.gateway.port, host: config.gateway.host, what: 'the gateway', envVar: 'GATEWAY_PORT' },
+    {
+      port: config.codecServer.port,
+      host: config.codecServer.host,
+      what: 'the codec server',
+      envVar: 'CODEC_SERVER_PORT',
+    },
     ...(config.metrics.workerPort > 0
       ? [
           {

@@ -359,6 +359,12 @@ async function checkInvoice(c: ConnectionClients, invoice: TogaiInvoice): Promis
       : roundToCurrency(invoice.totalAmount, currency, decimals);
   const noZuoraInvoice =
     plan.kind === 'empty' || (c.settings.zuora.zeroTotalInvoices === 'skip' && isZero(expectedTotal));
+  // Billed as usage records before the connection switched to invoices: the invoice flow ends it
+  // `already-billed`, so a missing Zuora invoice is no drift (else every run would report it again).
+  if (found.data.length === 0 && !noZuoraInvoice) {
+    const keyField = c.settings.zuora.customFields.usageKey ?? USAGE_KEY_FIELD;
+    if ((await usageRecordsOf(c, keyField, usageRecordKeyPrefix(invoice.id))).length > 0) return [];
+  }
   return compareInvoice(
     {
       togaiInvoiceId: invoice.id,
@@ -377,6 +383,13 @@ async function checkInvoice(c: ConnectionClients, invoice: TogaiInvoice): Promis
 }
 
 async function checkUsage(c: ConnectionClients, invoice: TogaiInvoice): Promise<DriftItem[]> {
+  // Billed as a Zuora invoice before the connection switched to usage: the flow ends it
+  // `already-billed` and makes no records, so missing records are no drift.
+  const invoiceField = c.settings.zuora.customFields.invoiceTogaiInvoiceId;
+  const billed = await callVendor(() =>
+    c.zuora.queryInvoices({ filters: [{ field: invoiceField, value: invoice.id }], pageSize: 1 }),
+  );
+  if (billed.data.length > 0) return [];
   const keyField = c.settings.zuora.customFields.usageKey ?? USAGE_KEY_FIELD;
   const namespace = c.settings.togai.settingsNamespace;
   const currency = togaiInvoiceCurrency(invoice) ?? 'USD';

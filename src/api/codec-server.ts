@@ -51,7 +51,8 @@ const payloadJson = z.object({
   metadata: z.record(z.string(), z.string()).nullish(),
   data: z.string().nullish(),
 });
-const payloadsJson = z.object({ payloads: z.array(payloadJson) });
+// Protobuf's JSON leaves an empty list out: the CLI sends `{}` for a query without arguments.
+const payloadsJson = z.object({ payloads: z.array(payloadJson).default([]) });
 type PayloadJson = z.infer<typeof payloadJson>;
 
 const base64 = /^[A-Za-z0-9+/_-]*={0,2}$/;

@@ -234,16 +234,22 @@ export function zuoraInvoiceFromTogai(invoice: TogaiInvoice, options: ZuoraInvoi
     return {
       kind: 'refuse',
       failure: 'TotalMismatch',
-      reason: `Togai invoice ${invoice.id}'s lines add up to ${normalize(exact)} ${currency}, its total is ${togaiTotal} ${currency}: its revenue tree has a line this sync does not understand`,
-      details: { togaiTotal, linesTotal: normalize(exact), types: [...new Set(lines.map((l) => l.type))] },
+      // Amounts go in the details (encrypted payloads), never the message (kept in clear by Temporal).
+      reason: `Togai invoice ${invoice.id}'s lines do not add up to its total (both in the failure details, ${currency}): its revenue tree has a line this sync does not understand`,
+      details: {
+        currency,
+        togaiTotal,
+        linesTotal: normalize(exact),
+        types: [...new Set(lines.map((l) => l.type))],
+      },
     };
   }
   if (exact.isNegative()) {
     return {
       kind: 'refuse',
       failure: 'NegativeInvoice',
-      reason: `Togai invoice ${invoice.id} totals ${togaiTotal} ${currency}, less than zero: Zuora records that as a credit memo, not a standalone invoice; create it in Zuora (or settle it in Togai), then retry`,
-      details: { togaiTotal },
+      reason: `Togai invoice ${invoice.id} totals less than zero (the amount is in the failure details): Zuora records that as a credit memo, not a standalone invoice; create it in Zuora (or settle it in Togai), then retry`,
+      details: { currency, togaiTotal },
     };
   }
   let charges = lines.filter((l) => l.role === 'charge');
@@ -259,8 +265,8 @@ export function zuoraInvoiceFromTogai(invoice: TogaiInvoice, options: ZuoraInvoi
       : {
           kind: 'refuse',
           failure: 'TotalMismatch',
-          reason: `Togai invoice ${invoice.id} totals ${togaiTotal} ${currency} without a charge line to invoice it on`,
-          details: { togaiTotal },
+          reason: `Togai invoice ${invoice.id} has a non-zero total (in the failure details) without a charge line to invoice it on`,
+          details: { currency, togaiTotal },
         };
   }
   if (items.length > MAX_ZUORA_INVOICE_ITEMS) {

@@ -7,7 +7,6 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import cliProgress from 'cli-progress';
-import Table from 'cli-table3';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   backfill,
@@ -18,7 +17,7 @@ import {
 } from '../flows/index.js';
 import { checkFields, INPUT_RULES } from '../flows/inputs.js';
 import { backfillHandle, queryProgress, startBackfill, updateBackfill } from '../temporal/backfill.js';
-import { out, resolveConnectionId, withTemporal } from './common.js';
+import { cliTable, out, resolveConnectionId, withTemporal } from './common.js';
 
 /**
  * `tzs backfill …`: starts a backfill workflow (src/flows/backfill.ts) or attaches to the running
@@ -296,7 +295,7 @@ function print(p: BackfillProgress, json: boolean): void {
     out(JSON.stringify(p, null, 2));
     return;
   }
-  const counts = new Table({
+  const counts = cliTable({
     head: ['backfill', `${p.kind} ${p.connectionId}${p.dryRun ? ' (dry run)' : ''}`],
   });
   counts.push(
@@ -315,7 +314,7 @@ function print(p: BackfillProgress, json: boolean): void {
   out(counts.toString());
   const rows = (title: string, records: { id: string; reason: string }[], total: number): void => {
     if (records.length === 0) return;
-    const table = new Table({ head: [title, 'reason'], colWidths: [36, 90], wordWrap: true });
+    const table = cliTable({ head: [title, 'reason'], colWidths: [36, 90], wordWrap: true });
     for (const r of records.slice(-50)) table.push([r.id, r.reason]);
     out(table.toString());
     if (total > 50) out(`… and ${total - 50} more ${title} (all: --json, or tzs backfill status --json)`);
@@ -323,15 +322,18 @@ function print(p: BackfillProgress, json: boolean): void {
   rows('failed', p.failed.records, p.failed.count);
   rows('skipped', p.skipped.records, p.skipped.count);
   if (p.plans) {
-    const table = new Table({
+    const table = cliTable({
       head: ['action', 'id', 'target', 'reason'],
-      colWidths: [8, 30, 40, 60],
+      colWidths: [8, 44, 40, 60],
       wordWrap: true,
     });
     for (const plan of p.plans.records.slice(0, 50))
       table.push([plan.action, plan.id, plan.target, plan.reason]);
     out(table.toString());
-    out('payloads: --json');
+    const planned = p.plans.create + p.plans.link + p.plans.skip;
+    if (planned > 50)
+      out(`… and ${planned - 50} more planned records (all of them, with their payloads: --json)`);
+    else out('payloads: --json');
   }
   for (const w of p.warnings) out(`warning: ${w}`);
 }

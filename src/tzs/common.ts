@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import Table from 'cli-table3';
 import { parse as parseYaml } from 'yaml';
 import { getConfig } from '../config.js';
 import { createDefaultVerifier } from '../connections/default-verifier.js';
@@ -77,6 +78,17 @@ export async function withTemporal<T>(fn: (client: Client, taskQueue: string) =>
 export async function resolveConnectionId(idOrName: string): Promise<string> {
   if (CONNECTION_ID_PATTERN.test(idOrName)) return idOrName;
   return withConnections(async ({ service }) => (await service.get(idOrName)).id);
+}
+
+/**
+ * A cli-table3 table for `tzs` output: coloured on a terminal, plain text when piped (cron and CI
+ * logs must not fill with escape codes).
+ */
+export function cliTable(options: Table.TableConstructorOptions = {}): Table.Table {
+  return new Table({
+    ...options,
+    style: process.stdout.isTTY ? (options.style ?? {}) : { ...options.style, head: [], border: [] },
+  });
 }
 
 /** A document (JSON or YAML) from a file or stdin (`-`): keeps secrets out of argv. */

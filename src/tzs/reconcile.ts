@@ -1,4 +1,3 @@
-import Table from 'cli-table3';
 import { Command, Option } from 'commander';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import {
@@ -9,7 +8,7 @@ import {
   type ReconcileReport,
 } from '../flows/index.js';
 import { SA } from '../shared/search-attributes.js';
-import { out, resolveConnectionId, withTemporal } from './common.js';
+import { cliTable, out, resolveConnectionId, withTemporal } from './common.js';
 
 /**
  * `tzs reconcile report|run` (issue 13): the latest reconciliation report of a connection, and a
@@ -71,7 +70,7 @@ export function formatReport(report: ReconcileReport): string {
       .join(', ')}`,
     '',
   ];
-  const counts = new Table({ head: ['Drift kind', 'Count'] });
+  const counts = cliTable({ head: ['Drift kind', 'Count'] });
   for (const kind of DRIFT_KINDS) counts.push([kind, String(report.counts[kind])]);
   lines.push(counts.toString(), '');
   for (const kind of DRIFT_KINDS) {
@@ -80,7 +79,7 @@ export function formatReport(report: ReconcileReport): string {
     const listed =
       items.length < report.counts[kind] ? ` (first ${items.length} of ${report.counts[kind]})` : '';
     lines.push(`${kind}${listed}`);
-    const table = new Table({
+    const table = cliTable({
       head: ['IDs', 'Detail', 'Repair'],
       colWidths: [44, 70, 30],
       wordWrap: true,

@@ -1,4 +1,3 @@
-import Table from 'cli-table3';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import PQueue from 'p-queue';
 import { getConfig } from '../config.js';
@@ -18,7 +17,7 @@ import {
   type SyncFlowName,
   type SyncRow,
 } from '../temporal/syncs.js';
-import { out, withConnections, withTemporal } from './common.js';
+import { cliTable, out, withConnections, withTemporal } from './common.js';
 
 /**
  * `tzs syncs list|show|retry` (issue 13): the syncs of a connection by outcome or failure type,
@@ -97,9 +96,8 @@ function objects(r: SyncRow): string {
     .join('\n');
 }
 
-function table(head: string[]): Table.Table {
-  // Colours only on a terminal: piped output stays plain text.
-  return new Table({ head, style: process.stdout.isTTY ? {} : { head: [], border: [] } });
+function table(head: string[]): ReturnType<typeof cliTable> {
+  return cliTable({ head });
 }
 
 function printRows(rows: SyncRow[], query: string): void {

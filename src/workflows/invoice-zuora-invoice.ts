@@ -69,7 +69,8 @@ export async function ensureZuoraInvoice(
   const totals = (zuora: string) => ({ currency, togai: invoice.totalAmount, zuora });
   const mismatch = (zuoraTotal: string, where: string): ApplicationFailure =>
     ApplicationFailure.nonRetryable(
-      `Total mismatch: Togai invoice ${invoice.id} totals ${invoice.totalAmount} ${currency} (${expected} at ${currency}'s precision), ${where} ${zuoraTotal} ${currency}`,
+      // Amounts go in the details (encrypted payloads), never the message (kept in clear by Temporal).
+      `Total mismatch: Togai invoice ${invoice.id} and ${where} differ (both totals, ${currency}, in the failure details)`,
       FAILURE.TotalMismatch,
       { togaiTotal: invoice.totalAmount, expected, zuoraTotal, currency },
     );
@@ -121,7 +122,7 @@ export async function ensureZuoraInvoice(
     }
     // Checked before creating: an invoice that cannot match is better not made at all.
     const planned = plannedTotal(plan.body);
-    if (!equals(planned, expected)) throw mismatch(planned, 'the Zuora invoice planned for it sums to');
+    if (!equals(planned, expected)) throw mismatch(planned, 'the Zuora invoice planned for it');
     const body = plan.body;
     ref = await createOnce({
       create: (generation) =>
@@ -145,7 +146,7 @@ export async function ensureZuoraInvoice(
   const zuora = created ? ref : await acts.zuoraGetInvoice({ connectionId, invoiceKey: ref.id });
   const zuoraTotal = zuora.amount ?? '0';
   if (!equals(zuoraTotal, expected))
-    throw mismatch(zuoraTotal, `Zuora invoice ${zuora.invoiceNumber ?? zuora.id} totals`);
+    throw mismatch(zuoraTotal, `Zuora invoice ${zuora.invoiceNumber ?? zuora.id}`);
   const number = zuora.invoiceNumber ?? ref.invoiceNumber;
   return {
     outcome,
@@ -170,7 +171,7 @@ async function legacyEnsureZuoraInvoice(
   const field = settings.customFields.invoiceTogaiInvoiceId;
   const mismatch = (zuoraTotal: string, where: string): ApplicationFailure =>
     ApplicationFailure.nonRetryable(
-      `Total mismatch: Togai invoice ${invoice.id} totals ${togaiTotal} ${currency}, ${where} ${zuoraTotal} ${currency}`,
+      `Total mismatch: Togai invoice ${invoice.id} and ${where} differ (both totals, ${currency}, in the failure details)`,
       FAILURE.TotalMismatch,
       { togaiTotal, zuoraTotal, currency },
     );
@@ -183,7 +184,7 @@ async function legacyEnsureZuoraInvoice(
     reason = `Zuora invoice ${ref.invoiceNumber ?? ref.id} already carries Togai invoice ${invoice.id} in ${field}`;
   } else {
     if (legacyTogaiChargeLines(invoice).length === 0) {
-      if (!isZero(togaiTotal)) throw mismatch('0', 'while it has no charge lines to invoice, i.e.');
+      if (!isZero(togaiTotal)) throw mismatch('0', 'its charge lines (it has none to invoice)');
       return {
         outcome: 'empty',
         reason: `Togai invoice ${invoice.id} has no charge lines and totals 0: no Zuora invoice is needed`,
@@ -203,7 +204,7 @@ async function legacyEnsureZuoraInvoice(
       );
     }
     const planned = legacyItemsTotal(body);
-    if (!equals(planned, togaiTotal)) throw mismatch(planned, 'its charge lines sum to');
+    if (!equals(planned, togaiTotal)) throw mismatch(planned, 'its charge lines');
     ref = await acts.zuoraCreateInvoice({
       connectionId,
       body,
@@ -215,7 +216,7 @@ async function legacyEnsureZuoraInvoice(
   const zuora = await acts.zuoraGetInvoice({ connectionId, invoiceKey: ref.id });
   const zuoraTotal = zuora.amount ?? '0';
   if (!equals(zuoraTotal, togaiTotal))
-    throw mismatch(zuoraTotal, `Zuora invoice ${zuora.invoiceNumber ?? zuora.id} totals`);
+    throw mismatch(zuoraTotal, `Zuora invoice ${zuora.invoiceNumber ?? zuora.id}`);
   const number = zuora.invoiceNumber ?? ref.invoiceNumber;
   return {
     outcome,

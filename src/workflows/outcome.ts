@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   ChildWorkflowFailure,
   isCancellation,
+  log,
   metricMeter,
   patched,
   TemporalFailure,
@@ -33,6 +34,11 @@ export async function recordingOutcome<R extends { outcome: SyncOutcome; reasonK
     const kind = reasonKind(result);
     record(result.outcome, kind);
     countMore?.(result);
+    // What the sync did, in the worker's log (with its workflowId and connectionId; not on replay).
+    log.info(`sync ${result.outcome} (${kind})${'reason' in result ? `: ${String(result.reason)}` : ''}`, {
+      outcome: result.outcome,
+      reason: kind,
+    });
     return { ...result, reasonKind: kind };
   } catch (err) {
     if (err instanceof TemporalFailure && patched(PATCH.outcomeSearchAttributes)) {

@@ -138,7 +138,7 @@ describe('npm start (all-in-one mode)', function () {
     }, 'the Togai account synced to Zuora');
 
     // The codec server runs, with the dev token, and the dev server's Web UI is pointed at it.
-    const codecUrl = `http://localhost:${launched.ports[9]}`;
+    const codecUrl = `http://127.0.0.1:${launched.ports[9]}`;
     assert.match(out(), new RegExp(`Codec:\\s+${codecUrl}`));
     const token = (await readFile(join(dataDir, 'codec-token'), 'utf8')).trim();
     const decode = (headers: Record<string, string>) =>

@@ -318,11 +318,19 @@ describe('Invoice flow: Togai invoice → Zuora (real Temporal, real worker, bot
       );
       const cause = failure(await sync(invoiceId));
       assert.equal(cause.type, 'TotalMismatch');
-      // Togai's exact 5.002 is 5.00 at the cent; the hand-made invoice holds 5.01.
+      // Togai's exact 5.002 is 5.00 at the cent; the hand-made invoice holds 5.01. The figures are
+      // in the details (encrypted in Temporal's history), not in the message (kept in clear).
       assert.match(
         cause.message,
-        /totals 5\.002 USD \(5\.00 at USD's precision\), Zuora invoice \S+ totals 5\.01 USD/,
+        /^Total mismatch: Togai invoice \S+ and Zuora invoice \S+ differ \(both totals, USD, in the failure details\)$/,
       );
+      assert.doesNotMatch(cause.message, /5\.0/);
+      assert.deepEqual(cause.details?.[0], {
+        togaiTotal: '5.002',
+        expected: '5.00',
+        zuoraTotal: '5.01',
+        currency: 'USD',
+      });
       assert.equal((await zuoraInvoicesFor(env, invoiceId)).length, 1, 'no second invoice was made');
     });
   });

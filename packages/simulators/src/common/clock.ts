@@ -33,10 +33,22 @@ export class SimClock {
   setTimer(delayMs: number, fn: () => void): number {
     const id = this.nextTimerId++;
     const dueAt = this.now() + Math.max(0, delayMs);
-    // unref: a pending retry must not keep a test process or a stopped simulator alive.
-    const handle = setTimeout(() => this.fireDue(), Math.max(0, delayMs)).unref();
-    this.timers.set(id, { dueAt, fn, handle });
+    this.timers.set(id, { dueAt, fn, handle: this.arm(id, Math.max(0, delayMs)) });
     return id;
+  }
+
+  /**
+   * A real timer for `id` that fires it when due. Node's timers run on a monotonic clock and may
+   * wake a millisecond before `Date.now()` reaches the due time: such a timer is armed again for
+   * the rest, never dropped (a dropped callout retry was a lost delivery).
+   */
+  private arm(id: number, delayMs: number): NodeJS.Timeout {
+    // unref: a pending retry must not keep a test process or a stopped simulator alive.
+    return setTimeout(() => {
+      this.fireDue();
+      const t = this.timers.get(id);
+      if (t) t.handle = this.arm(id, Math.max(1, t.dueAt - this.now()));
+    }, delayMs).unref();
   }
 
   /** Cancels a timer; unknown ids are ignored. */

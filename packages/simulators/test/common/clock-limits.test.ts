@@ -25,6 +25,22 @@ describe('simulators/common clock and limits', () => {
     assert.equal(clock.pendingTimers(), 0);
   });
 
+  it('a real timer that wakes before the wall clock reaches the due time is armed again, never dropped', async () => {
+    // Node's timers run on a monotonic clock; Date.now() can lag it. Here the wall clock stands
+    // still while the real timer fires, then catches up.
+    let wall = 5_000_000;
+    const clock = new SimClock(() => wall);
+    let fired = 0;
+    clock.setTimer(20, () => fired++);
+    await new Promise((r) => setTimeout(r, 60));
+    assert.equal(fired, 0, 'not due yet by the wall clock');
+    assert.equal(clock.pendingTimers(), 1, 'still pending, not lost');
+    wall += 20;
+    await new Promise((r) => setTimeout(r, 80));
+    assert.equal(fired, 1);
+    assert.equal(clock.pendingTimers(), 0);
+  });
+
   it('fixed-window rate limiter: limit per window, remaining, reset after the window', () => {
     const clock = new SimClock(() => 0);
     const limiter = new FixedWindowRateLimiter(clock, 2, 60_000);
