@@ -194,11 +194,12 @@ export function createBackfillActivities(deps: BackfillActivityDeps) {
           outcome?: string;
           reason?: string;
         };
-        return {
-          ...base,
-          outcome: bucketOf(result.outcome ?? ''),
-          reason: result.reason ?? `completed with outcome ${result.outcome ?? 'unknown'}`,
-        };
+        const reason = result.reason ?? `completed with outcome ${result.outcome ?? 'unknown'}`;
+        const bucket = bucketOf(result.outcome ?? '');
+        // Synced before this backfill (a webhook, an earlier backfill): nothing was created now.
+        if (started.status === 'already-completed' && bucket === 'synced')
+          return { ...base, outcome: 'adopted', reason: `synced before this backfill: ${reason}` };
+        return { ...base, outcome: bucket, reason };
       } catch (err) {
         if (err instanceof WorkflowFailedError)
           return { ...base, outcome: 'failed', reason: failureReason(err) };

@@ -11,7 +11,7 @@ import {
   type QueuedTogaiInvoice,
   type SweptInvoiceStatus,
 } from '../flows/index.js';
-import { FAILURE } from '../shared/failures.js';
+import { FAILURE, NEEDS_A_PERSON } from '../shared/failures.js';
 import { SA } from '../shared/search-attributes.js';
 import { deleteInvoiceSweepSchedule } from '../temporal/schedules.js';
 import { queueInvoiceSyncs, startSync, type StartSyncDeps } from '../temporal/start-sync.js';
@@ -126,6 +126,8 @@ export interface StartInvoiceSyncsRequest {
 export type StartInvoiceSyncsResult = StartCounts & {
   /** Handed to the connection's admission queue (`whenFull: 'queue'`). */
   queued?: number;
+  /** Not rerun: their latest run failed with a type only a data fix ends (`NEEDS_A_PERSON`). */
+  leftFailed?: number;
   /** Not started, in order (`whenFull: 'return'`). */
   deferred?: QueuedTogaiInvoice[];
 };
@@ -218,6 +220,7 @@ export function createSweepActivities(deps: SweepActivityDeps) {
       const { settings } = await deps.clients.forConnection(req.connectionId);
       const admission = { limit: invoiceSyncBound(settings) };
       const counts = emptyStartCounts();
+      let leftFailed = 0;
       const invoices: QueuedTogaiInvoice[] =
         req.invoices ?? req.invoiceIds.map((togaiInvoiceId) => ({ togaiInvoiceId }));
       const pending = [...invoices];
@@ -235,17 +238,24 @@ export function createSweepActivities(deps: SweepActivityDeps) {
             trigger: req.trigger ?? 'sweep',
             ...(next.eventId !== undefined && { eventId: next.eventId }),
           };
-          const res = await startSync(temporal, { flow: FLOW.togaiInvoiceToZuora, input }, { admission });
+          const res = await startSync(
+            temporal,
+            { flow: FLOW.togaiInvoiceToZuora, input },
+            // The admission queue starts what webhooks announced: it retries any failure, as they do.
+            { admission, ...(req.trigger !== 'togai-webhook' && { leaveFailed: NEEDS_A_PERSON }) },
+          );
           if (res.status === 'deferred') deferred.push(next);
+          else if (res.status === 'left-failed') leftFailed++;
           else counts[res.status]++;
           heartbeat(counts);
         }
       };
       await Promise.all(Array.from({ length: lanes }, lane));
-      if (deferred.length === 0) return { ...counts };
-      if ((req.whenFull ?? 'queue') === 'return') return { ...counts, deferred };
+      const left = leftFailed > 0 ? { leftFailed } : {};
+      if (deferred.length === 0) return { ...counts, ...left };
+      if ((req.whenFull ?? 'queue') === 'return') return { ...counts, ...left, deferred };
       await queueInvoiceSyncs(temporal, req.connectionId, deferred);
-      return { ...counts, queued: deferred.length };
+      return { ...counts, ...left, queued: deferred.length };
     },
 
     /**
@@ -301,7 +311,7 @@ export function createSweepActivities(deps: SweepActivityDeps) {
         );
         // At the connection's bound a rerun waits for the next sweep (it stays pending).
         if (res.status === 'deferred') counts.deferred = (counts.deferred ?? 0) + 1;
-        else counts[res.status]++;
+        else if (res.status !== 'left-failed') counts[res.status]++; // not asked for: never answered
         heartbeat(counts);
       }
       return counts;

@@ -133,7 +133,8 @@ export interface BackfillRecordResult {
   id: string;
   workflowId: string;
   /** `deferred`: not started (connection's bound); the workflow retries it later. */
-  status: 'started' | 'already-running' | 'already-completed' | 'duplicate-delivery' | 'deferred';
+  status:
+    'started' | 'already-running' | 'already-completed' | 'duplicate-delivery' | 'deferred' | 'left-failed';
   outcome?: 'synced' | 'adopted' | 'skipped' | 'failed';
   reason?: string;
 }

@@ -57,6 +57,8 @@ export interface SweepResume {
   counts: StartCounts;
   /** Invoices handed to the admission queue so far. */
   queued?: number;
+  /** Invoices not rerun: their latest sync failed with a type only a data fix ends. */
+  leftFailed?: number;
 }
 
 export interface SweepTogaiInvoicesResult {
@@ -69,6 +71,11 @@ export interface SweepTogaiInvoicesResult {
   counts: StartCounts;
   /** Invoices over the connection's bound of syncs in flight, handed to its admission queue. */
   queued?: number;
+  /**
+   * Invoices whose latest sync failed with a type only a data fix ends (`NEEDS_A_PERSON`): not
+   * rerun by the sweep (`tzs syncs list --outcome failed` lists them; `tzs syncs retry` after the fix).
+   */
+  leftFailed?: number;
   /** What rerunning the syncs with pending usage lines answered. */
   pendingReruns?: PendingRerunCounts;
   /** Why nothing was listed: the connection's invoice and usage flows are off. */

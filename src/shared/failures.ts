@@ -195,3 +195,19 @@ export function failureTableMarkdown(): string {
     ...rows,
   ].join('\n');
 }
+
+/**
+ * Failures that only a change of the data (in Zuora, in Togai, or the connection's settings) can
+ * end: the invoice sweep does not rerun a sync whose latest run failed with one of them (it would
+ * fail again every 5 minutes); `tzs syncs retry` does, after the fix. Source: each type's "What to
+ * do" in the failure table.
+ */
+export const NEEDS_A_PERSON: readonly FailureType[] = [
+  FAILURE.InvalidSourceData,
+  FAILURE.CurrencyMismatch,
+  FAILURE.TotalMismatch,
+  FAILURE.NegativeInvoice,
+  FAILURE.BilledInOtherMode,
+  FAILURE.TooManyInvoiceItems,
+  FAILURE.InvalidWorkflowInput,
+];

@@ -46,8 +46,13 @@ export type { SyncRequest } from '../flows/index.js';
 export interface StartSyncResult {
   workflowId: string;
   runId?: string;
-  /** `deferred`: an invoice sync not started because its connection has `admission.limit` in flight. */
-  status: StartSyncStatus | 'deferred';
+  /**
+   * `deferred`: an invoice sync not started because its connection has `admission.limit` in flight.
+   * `left-failed`: its latest run failed with a type in `leaveFailed` (a person must fix the data).
+   */
+  status: StartSyncStatus | 'deferred' | 'left-failed';
+  /** For `left-failed`: the failure type of the latest run (its `TzsOutcomeReason`). */
+  failureType?: string;
 }
 
 export interface StartSyncDeps {
@@ -114,6 +119,13 @@ export interface StartSyncOptions {
    * the bound by their number). Otherwise the answer is `deferred` and nothing starts.
    */
   admission?: { limit: number };
+  /**
+   * Failure types a new start must not retry (the sweep passes `NEEDS_A_PERSON`): a latest run that
+   * failed with one of them, as its `TzsOutcomeReason` says, is answered `left-failed` and nothing
+   * starts, so a sweep every 5 minutes does not rerun (and re-alert) a failure only a data fix ends.
+   * A person retries it with `tzs syncs retry`; a webhook for it still starts a new run.
+   */
+  leaveFailed?: readonly string[];
 }
 
 /**
@@ -175,6 +187,14 @@ export async function startSync(
     if (latest) {
       const status = latest.status.name;
       if (status === 'RUNNING') return { workflowId, runId: latest.runId, status: 'already-running' };
+      const failureType = latest.typedSearchAttributes.get(SA.outcomeReason);
+      if (
+        status === 'FAILED' &&
+        typeof failureType === 'string' &&
+        options.leaveFailed?.includes(failureType)
+      ) {
+        return { workflowId, runId: latest.runId, status: 'left-failed', failureType };
+      }
       const pending = Number(latest.typedSearchAttributes.get(SA.pendingUsageLines) ?? 0);
       if (
         status === 'COMPLETED' &&

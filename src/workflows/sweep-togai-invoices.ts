@@ -109,6 +109,7 @@ export async function sweepTogaiInvoices(input: SweepTogaiInvoicesInput): Promis
       for (const key of Object.keys(state.counts) as (keyof StartCounts)[])
         state.counts[key] += started[key] ?? 0;
       if (started.queued) state.queued = (state.queued ?? 0) + started.queued;
+      if (started.leftFailed) state.leftFailed = (state.leftFailed ?? 0) + started.leftFailed;
     }
     if (page.loop !== undefined) state.warnings = [...(state.warnings ?? []), page.loop];
     if (page.nextToken !== undefined && page.loop === undefined) {
@@ -157,6 +158,7 @@ export async function sweepTogaiInvoices(input: SweepTogaiInvoicesInput): Promis
     counts: state.counts,
     ...(pendingReruns && { pendingReruns }),
     ...(state.queued !== undefined && { queued: state.queued }),
+    ...(state.leftFailed !== undefined && { leftFailed: state.leftFailed }),
     ...(disabled !== undefined && { disabled }),
     ...(state.warnings !== undefined && { warnings: state.warnings }),
   };

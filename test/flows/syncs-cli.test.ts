@@ -20,6 +20,7 @@ import {
   type InvoiceSyncResult,
 } from '../../src/flows/index.js';
 import { createLogger } from '../../src/logger.js';
+import { NEEDS_A_PERSON } from '../../src/shared/failures.js';
 import { SA } from '../../src/shared/search-attributes.js';
 import { startSync } from '../../src/temporal/start-sync.js';
 import type { SyncDetail, SyncRow } from '../../src/temporal/syncs.js';
@@ -224,6 +225,22 @@ describe('Sync outcomes and tzs syncs (real Temporal, real worker, simulators, s
         assert.equal(failedShown.deliveryId, 'n-1');
         const plainShow = await tzs('syncs', 'show', accountSync.workflowId);
         assert.match(plainShow.stdout, /InvalidSourceData: .*no bill-to contact email/);
+
+        // The sweep leaves a failure only a data fix ends (it would fail again every 5 minutes).
+        const left = await startSync(
+          deps(),
+          {
+            flow: FLOW.zuoraAccountToTogai,
+            input: { connectionId, zuoraAccountId: zuoraId, trigger: 'sweep' },
+          },
+          { leaveFailed: NEEDS_A_PERSON },
+        );
+        assert.equal(left.status, 'left-failed');
+        assert.equal(left.failureType, 'InvalidSourceData');
+        assert.equal(
+          (await client.workflow.getHandle(accountSync.workflowId).describe()).runId,
+          failedDesc.runId,
+        );
 
         // A completed sync is not retried; the failed one is, once its cause is fixed.
         const notRetried = await tzsJson<{ retries: { status: string; reason?: string }[] }>(
