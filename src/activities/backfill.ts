@@ -195,11 +195,16 @@ export function createBackfillActivities(deps: BackfillActivityDeps) {
           reason?: string;
         };
         const reason = result.reason ?? `completed with outcome ${result.outcome ?? 'unknown'}`;
-        const bucket = bucketOf(result.outcome ?? '');
-        // Synced before this backfill (a webhook, an earlier backfill): nothing was created now.
-        if (started.status === 'already-completed' && bucket === 'synced')
-          return { ...base, outcome: 'adopted', reason: `synced before this backfill: ${reason}` };
-        return { ...base, outcome: bucket, reason };
+        // A run that completed before this backfill reached the record (a webhook, an earlier
+        // backfill) counts by its own outcome; the reason says so, the `status` tells them apart.
+        return {
+          ...base,
+          outcome: bucketOf(result.outcome ?? ''),
+          reason:
+            started.status === 'already-completed'
+              ? `synced before this backfill reached it: ${reason}`
+              : reason,
+        };
       } catch (err) {
         if (err instanceof WorkflowFailedError)
           return { ...base, outcome: 'failed', reason: failureReason(err) };
